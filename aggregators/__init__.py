@@ -1,0 +1,1 @@
+"""Pure aggregation logic: folds over events, with no Kafka, HTTP or database client."""

@@ -1,0 +1,1 @@
+"""The consumer-group runtime and the stages built on it (validate, store)."""

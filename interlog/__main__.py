@@ -1,0 +1,3 @@
+from interlog.cli import main
+
+main()

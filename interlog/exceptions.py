@@ -1,0 +1,15 @@
+"""The root of every error interlog raises on purpose."""
+
+from __future__ import annotations
+
+
+class InterlogError(Exception):
+    """Root exception: the CLI prints its message alone, without a traceback."""
+
+
+class ConfigurationError(InterlogError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+class StackError(InterlogError):
+    """The local stack cannot start or stop; the message says what to install or change."""

@@ -1,0 +1,1 @@
+"""The local stack: real Apache Kafka (KRaft) and PostgreSQL plus the interlog services, no Docker."""

@@ -1,0 +1,153 @@
+"""Detached child processes with pid files, and waiting on conditions with deadlines."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from interlog.exceptions import StackError
+
+# Children started by this process, kept so that they can be reaped (and are not reported as
+# leaked when a Popen object is collected while its detached server keeps running).
+_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
+
+
+def port_answers(port: int, host: str = "127.0.0.1", timeout: float = 0.25) -> bool:
+    """True when something accepts TCP connections on ``host:port``."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def ensure_port_free(port: int, what: str, variable: str) -> None:
+    """Fail with a message naming the setting when ``port`` is taken by another program."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            raise StackError(
+                f"port {port} for {what} is taken by another program; "
+                f"stop it or choose another port with {variable}=<port>"
+            ) from None
+
+
+def wait_for(
+    condition: Callable[[], bool],
+    what: str,
+    timeout_s: float,
+    interval_s: float = 0.1,
+    on_timeout: Callable[[], str] | None = None,
+) -> None:
+    """Poll ``condition`` until it is true, or raise :class:`StackError` after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if condition():
+            return
+        if time.monotonic() >= deadline:
+            hint = on_timeout() if on_timeout else ""
+            raise StackError(f"{what} did not happen within {timeout_s:.0f} s{hint}")
+        time.sleep(interval_s)
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    with contextlib.suppress(OSError):
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        if stat.rsplit(")", 1)[1].split()[0] == "Z":
+            return False
+    return True
+
+
+def read_pid(pid_file: Path) -> int | None:
+    """The pid in ``pid_file`` if that process is alive, else None."""
+    try:
+        pid = int(pid_file.read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return pid if pid_alive(pid) else None
+
+
+def spawn(
+    argv: Sequence[str],
+    log_file: Path,
+    pid_file: Path,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> int:
+    """Start ``argv`` in its own session (it outlives the caller), output appended to ``log_file``."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_file, "ab") as log:
+        proc = subprocess.Popen(  # noqa: S603 - argv is built by interlog, not from input
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=dict(env) if env is not None else None,
+            cwd=cwd,
+            start_new_session=True,
+        )
+    _CHILDREN[proc.pid] = proc
+    pid_file.write_text(f"{proc.pid}\n")
+    return proc.pid
+
+
+def terminate(pid: int, timeout_s: float = 30.0) -> None:
+    """SIGTERM the process group of ``pid``, wait, then SIGKILL what is left."""
+    for sig, wait_s in ((signal.SIGTERM, timeout_s), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, sig)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, sig)
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            _reap(pid)
+            if not pid_alive(pid):
+                return
+            time.sleep(0.05)
+
+
+def kill_now(pid: int, timeout_s: float = 10.0) -> None:
+    """SIGKILL the process group of ``pid`` (a crash, as in ``kill -9``) and wait for it to go."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        _reap(pid)
+        if not pid_alive(pid):
+            return
+        time.sleep(0.02)
+
+
+def _reap(pid: int) -> None:
+    child = _CHILDREN.get(pid)
+    if child is not None:
+        if child.poll() is not None:
+            del _CHILDREN[pid]
+        return
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def log_tail(log_file: Path, lines: int = 15) -> str:
+    """The last ``lines`` lines of ``log_file``, for error messages."""
+    try:
+        text = log_file.read_text(errors="replace").splitlines()[-lines:]
+    except OSError:
+        return ""
+    return "\n  " + "\n  ".join(text) if text else ""

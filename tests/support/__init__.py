@@ -1,0 +1,1 @@
+"""Helpers shared by the integration tests: real stacks, services as processes, waiting with deadlines."""
