@@ -12,7 +12,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -21,7 +21,10 @@ from interlog.exceptions import InterlogError
 from interlog.settings import Settings, load_settings
 
 app = typer.Typer(
-    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, help=__doc__
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="interlog: user-interaction event ingestion on Apache Kafka and PostgreSQL.",
 )
 stack_app = typer.Typer(no_args_is_help=True, help="The local stack: Kafka + PostgreSQL + services.")
 consume_app = typer.Typer(no_args_is_help=True, help="Run a consumer-group stage.")
@@ -123,7 +126,7 @@ def migrate_cmd() -> None:
     typer.echo(f"database at version {current_version(settings.database_url)}")
 
 
-class KeyKindOption(str, Enum):
+class KeyKindOption(StrEnum):
     write = "write"
     read = "read"
 
@@ -137,7 +140,7 @@ def keys_create(
     from interlog.keys import create_key
 
     try:
-        key = create_key(_settings().database_url, tenant, kind.value)  # type: ignore[arg-type]
+        key = create_key(_settings().database_url, tenant, "write" if kind is KeyKindOption.write else "read")
     except ValueError as exc:
         raise InterlogError(str(exc)) from exc
     typer.echo(f"created {kind.value} key for tenant {tenant}; it is shown once:")
@@ -158,16 +161,6 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (its pr
 def bridge_cmd() -> None:
     """The HTTP-to-Kafka ingestion bridge (INTERLOG_STACK_BRIDGE_PORT)."""
     _service(("bridge",), "bridge")
-
-
-class Stage(str, Enum):
-    validate = "validate"
-    store = "store"
-
-
-@consume_app.callback(invoke_without_command=True)
-def consume_cmd(ctx: typer.Context) -> None:
-    """Run a consumer-group stage: validate (raw -> v1/dlq) or store (v1 -> Postgres)."""
 
 
 @consume_app.command("validate")

@@ -154,7 +154,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             for f in dataclasses.fields(StackPorts)
         }
     )
-    home = Path(env.get("HOME", "/tmp"))
+    home = Path(env.get("HOME") or Path.home())
     stack_dir = Path(env.get("INTERLOG_STACK_DIR") or Path.cwd() / ".interlog" / "stack")
     cache_dir = Path(env.get("INTERLOG_CACHE_DIR") or home / ".cache" / "interlog")
     limits = BridgeLimits(

@@ -37,7 +37,9 @@ def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
             raise ValueError(f"migration file name {path.name!r} is not NNNN_name.sql")
         version = int(match.group(1))
         if version in found:
-            raise ValueError(f"two migrations have version {version}: {found[version].path.name}, {path.name}")
+            raise ValueError(
+                f"two migrations have version {version}: {found[version].path.name}, {path.name}"
+            )
         found[version] = Migration(version, match.group(2), path)
     return [found[v] for v in sorted(found)]
 

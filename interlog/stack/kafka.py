@@ -135,7 +135,9 @@ class KafkaServer:
         )
         libs = ensure_jars(self._settings)
         if shutil.which("java") is None:
-            raise StackError("`java` is not on PATH: install Java 17+ (apt-get install openjdk-17-jre-headless)")
+            raise StackError(
+                "`java` is not on PATH: install Java 17+ (apt-get install openjdk-17-jre-headless)"
+            )
         self._dir.mkdir(parents=True, exist_ok=True)
         config = self._dir / "server.properties"
         config.write_text(server_properties(self._settings, self._dir / "data"))
@@ -204,6 +206,7 @@ class KafkaServer:
         if pid is not None:
             terminate(pid, timeout_s=60.0)
         self.pid_file.unlink(missing_ok=True)
+        self._wait_port_closed()
 
     def kill(self) -> None:
         """SIGKILL the broker, as a crash would (fault tests)."""
@@ -211,3 +214,9 @@ class KafkaServer:
         if pid is not None:
             kill_now(pid)
         self.pid_file.unlink(missing_ok=True)
+        self._wait_port_closed()
+
+    def _wait_port_closed(self) -> None:
+        # The JVM's last threads may still hold the listener for a moment after the pid is gone.
+        port = self._settings.ports.kafka
+        wait_for(lambda: not port_answers(port), f"Kafka releasing port {port}", 15.0, interval_s=0.05)

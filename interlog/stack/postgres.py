@@ -136,7 +136,7 @@ class PostgresServer:
             mode = parent.stat().st_mode
             if mode & 0o001 == 0:
                 try:
-                    os.chmod(parent, mode | 0o011)
+                    os.chmod(parent, mode | 0o011)  # noqa: S103 - traverse only, no read
                 except OSError:
                     raise StackError(
                         f"PostgreSQL runs as `{user}` here and cannot reach {parent}; "

@@ -28,16 +28,16 @@ def port_answers(port: int, host: str = "127.0.0.1", timeout: float = 0.25) -> b
 
 
 def ensure_port_free(port: int, what: str, variable: str) -> None:
-    """Fail with a message naming the setting when ``port`` is taken by another program."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            raise StackError(
-                f"port {port} for {what} is taken by another program; "
-                f"stop it or choose another port with {variable}=<port>"
-            ) from None
+    """Fail with a message naming the setting when another program listens on ``port``.
+
+    A port that only has lingering connections of a crashed server (it cannot be bound yet, but
+    nothing accepts on it) is not "taken": the server binds it with SO_REUSEADDR.
+    """
+    if port_answers(port):
+        raise StackError(
+            f"port {port} for {what} is taken by another program; "
+            f"stop it or choose another port with {variable}=<port>"
+        )
 
 
 def wait_for(

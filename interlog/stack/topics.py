@@ -29,7 +29,8 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
 def ensure_topics(settings: Settings, specs: list[TopicSpec] | None = None) -> None:
     """Create the topics that do not exist yet; existing ones are left as they are."""
     from confluent_kafka import KafkaException
-    from confluent_kafka.admin import AdminClient, NewTopic
+    from confluent_kafka.admin import AdminClient
+    from confluent_kafka.cimpl import NewTopic
 
     specs = topic_specs(settings) if specs is None else specs
     admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap, "log_level": 3})

@@ -1,0 +1,58 @@
+"""``interlog bench [bridge|validate|store|e2e|all] [--json] [--quick]``.
+
+Each stage is measured against the physical ceiling in the same run (raw librdkafka produce rate,
+raw COPY rate) on the running local stack, in fresh topics. Progress goes to stderr; ``--json``
+prints one JSON object with every number on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Callable
+
+from interlog.exceptions import InterlogError
+from interlog.settings import Settings
+
+BenchFn = Callable[[Settings, bool], dict[str, float]]
+
+STAGES: dict[str, str] = {
+    "bridge": "producers.bridge.bench",
+    "validate": "consumers.validate.bench",
+    "store": "consumers.store.bench",
+    "e2e": "interlog.bench_e2e",
+}
+
+
+def _stage(name: str) -> BenchFn:
+    try:
+        module = importlib.import_module(STAGES[name])
+    except ModuleNotFoundError as exc:
+        raise InterlogError(
+            f"the {name} benchmark is not part of this build ({exc.name} is missing)"
+        ) from exc
+    return module.run  # type: ignore[no-any-return]
+
+
+def main(settings: Settings, args: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="interlog bench", description=__doc__)
+    parser.add_argument("stages", nargs="*", choices=[*STAGES, "all"], default=["all"])
+    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    parser.add_argument("--quick", action="store_true", help="smaller runs (about 10-20 s each)")
+    opts = parser.parse_args(args)
+    stages = list(STAGES) if "all" in opts.stages else opts.stages
+
+    from interlog.stack.local import LocalStack
+
+    LocalStack(settings).up(services=False)
+    results: dict[str, float] = {}
+    for name in stages:
+        print(f"bench {name} ...", file=sys.stderr, flush=True)
+        results.update(_stage(name)(settings, opts.quick))
+    if opts.json:
+        print(json.dumps(results))
+    else:
+        for key, value in results.items():
+            print(f"{key:<40} {value:>14,.3f}")
