@@ -34,7 +34,8 @@ venv: .venv/.installed
 
 kafka-jars: $(KAFKA_LIBS)/.complete
 
-$(KAFKA_LIBS)/.complete: deploy/local/pom.xml
+# Keyed by version in its path, so clones share it; order-only so a fresh clone does not refetch.
+$(KAFKA_LIBS)/.complete: | deploy/local/pom.xml
 	rm -rf $(KAFKA_LIBS).partial
 	mvn -q -B -f deploy/local/pom.xml dependency:copy-dependencies -Dkafka.version=$(KAFKA_VERSION) \
 	    -DoutputDirectory=$(KAFKA_LIBS).partial -DincludeScope=runtime

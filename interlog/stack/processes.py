@@ -116,6 +116,7 @@ def terminate(pid: int, timeout_s: float = 30.0) -> None:
         while time.monotonic() < deadline:
             _reap(pid)
             if not pid_alive(pid):
+                _reap(pid)  # a zombie counts as gone; reap it now
                 return
             time.sleep(0.05)
 
@@ -130,6 +131,7 @@ def kill_now(pid: int, timeout_s: float = 10.0) -> None:
     while time.monotonic() < deadline:
         _reap(pid)
         if not pid_alive(pid):
+            _reap(pid)  # a zombie counts as gone; reap it now
             return
         time.sleep(0.02)
 
