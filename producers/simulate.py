@@ -67,7 +67,7 @@ def session_events(user: SimUser, rng: random.Random) -> Iterator[tuple[str, dic
     yield "PAGE_VIEW", {"path": page, "title": "Perfume catalogue", "loadTime": rng.randint(200, 2500)}
     if rng.random() < 0.5:  # web vitals are sampled, as a browser SDK would
         for vital in _vitals(rng):
-            yield "PERFORMANCE_METRIC", {"path": page, "value": vital["value"], **vital}
+            yield "PERFORMANCE_METRIC", {"path": page, "value": vital["value"], "event_data": vital}
     for _ in range(rng.randint(2, 10)):
         step = rng.random()
         if step < 0.3:

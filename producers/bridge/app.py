@@ -51,6 +51,9 @@ INGEST_ROUTES = {"/v1/batch": "batch", "/api/log-interaction": "batch", "/v1/eve
 GET_ROUTES = ("/healthz", "/readyz", "/metrics", "/openapi.json")
 _JSON = (b"content-type", b"application/json")
 _ACCEPTED_TYPES = (b"", b"application/json", b"text/plain")
+# A request refused before its body was read is drained (up to this many bytes) before the answer,
+# so that the client, still sending, reads the 4xx instead of a broken connection.
+DRAIN_LIMIT_BYTES = 8 * 1024 * 1024
 
 
 class ClientGone(Exception):  # noqa: N818 - control flow, not an error
@@ -60,11 +63,12 @@ class ClientGone(Exception):  # noqa: N818 - control flow, not an error
 class _Exchange:
     """Per-request state: where the answer's CORS headers come from."""
 
-    __slots__ = ("grant", "origin")
+    __slots__ = ("body_read", "grant", "origin")
 
     def __init__(self, origin: bytes | None) -> None:
         self.origin = origin
         self.grant: KeyGrant | None = None
+        self.body_read = False
 
 
 class BridgeApp:
@@ -109,6 +113,8 @@ class BridgeApp:
             status = await self._dispatch(scope, receive, send, headers, exchange, route, method)
         except RequestRejected as exc:
             status = exc.status
+            if method == "POST" and not exchange.body_read:
+                await _drain(receive)
             await self._reject(send, exc, exchange)
         except ClientGone:
             status = 499
@@ -175,15 +181,17 @@ class BridgeApp:
         exchange.grant = grant
         return grant
 
-    async def _read_body(self, receive: Receive, encoding: bytes) -> bytes:
+    async def _read_body(self, receive: Receive, encoding: bytes, exchange: _Exchange) -> bytes:
         decoder = BodyDecoder(encoding.decode("latin-1"), self._limits.max_body_bytes)
         more = True
         while more:
             message = await receive()
             if message["type"] == "http.disconnect":
+                exchange.body_read = True
                 raise ClientGone
-            decoder.feed(message.get("body", b""))
             more = message.get("more_body", False)
+            exchange.body_read = not more
+            decoder.feed(message.get("body", b""))
         return decoder.finish()
 
     async def _ingest(self, scope: Scope, receive: Receive, send: Send, headers: dict[bytes, bytes],
@@ -200,7 +208,7 @@ class BridgeApp:
             raise PayloadTooLarge(f"body exceeds {limits.max_body_bytes} bytes")
         key = request_key(headers.get(b"authorization"), scope["query_string"])
         grant = await self._authorize(key, exchange) if key is not None else None
-        body = await self._read_body(receive, encoding)
+        body = await self._read_body(receive, encoding, exchange)
         parsed = envelope.parse_body(body, single_event=kind == "event")
         if grant is None:
             if parsed.write_key is None:
@@ -246,6 +254,16 @@ class BridgeApp:
         if exc.status == 401:
             extra_headers.append((b"www-authenticate", b'Bearer realm="interlog"'))
         await _respond(send, exc.status, orjson.dumps({"error": exc.message, **exc.extra}), extra_headers)
+
+
+async def _drain(receive: Receive) -> None:
+    """Read and discard the rest of a request body, up to :data:`DRAIN_LIMIT_BYTES`."""
+    drained = 0
+    while drained <= DRAIN_LIMIT_BYTES:
+        message = await receive()
+        if message["type"] == "http.disconnect" or not message.get("more_body", False):
+            return
+        drained += len(message.get("body", b""))
 
 
 async def _respond(send: Send, status: int, body: bytes, headers: Headers | None = None) -> int:

@@ -95,3 +95,27 @@ def percentile(values: Sequence[float], q: float) -> float:
         return 0.0
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
+
+
+async def send_all(host: str, port: int, requests: Sequence[bytes], clients: int) -> LoadResult:
+    """Send every one of ``requests`` exactly once, spread over ``clients`` keep-alive connections."""
+    result = LoadResult()
+    pending = iter(requests)
+
+    async def client() -> None:
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            for request in pending:
+                started = time.perf_counter()
+                writer.write(request)
+                status = await _read_response(reader)
+                if status == 200:
+                    result.latencies_s.append(time.perf_counter() - started)
+                result.statuses[status] = result.statuses.get(status, 0) + 1
+        finally:
+            writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    result.elapsed_s = time.perf_counter() - started
+    return result

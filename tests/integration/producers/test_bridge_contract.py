@@ -179,6 +179,26 @@ def test_too_large_is_413_including_a_gzip_bomb(bridge: RunningBridge, write_key
     assert bridge.process.alive()
 
 
+def test_oversized_body_sent_in_full_still_reads_413(bridge: RunningBridge, write_key: str) -> None:
+    """A client that writes its whole body before reading gets the 413, not a reset connection."""
+    import socket
+    from urllib.parse import urlsplit
+
+    body = orjson.dumps({"batch": [make_event(eventData={"pad": "x" * 20000}) for _ in range(120)]})
+    assert len(body) > 4 * bridge.settings.bridge.max_body_bytes
+    url = urlsplit(bridge.url)
+    head = (f"POST /v1/batch HTTP/1.1\r\nHost: {url.netloc}\r\nContent-Type: application/json\r\n"
+            f"Authorization: Bearer {write_key}\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+    with socket.create_connection((url.hostname, url.port), timeout=30) as sock:
+        sock.sendall(head + body)  # raises ConnectionResetError/BrokenPipeError if the bridge hung up
+        sock.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert b"exceeds" in answer
+
+
 def test_unsupported_media_is_415(bridge: RunningBridge, write_key: str) -> None:
     body = orjson.dumps([make_event()])
     assert post(bridge, body, write_key, headers={"Content-Type": "application/xml"}).status_code == 415
