@@ -6,16 +6,11 @@ import contextlib
 import os
 import signal
 import socket
-import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from interlog.exceptions import StackError
-
-# Children started by this process, kept so that they can be reaped (and are not reported as
-# leaked when a Popen object is collected while its detached server keeps running).
-_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 
 
 def port_answers(port: int, host: str = "127.0.0.1", timeout: float = 0.25) -> bool:
@@ -86,23 +81,32 @@ def spawn(
     log_file: Path,
     pid_file: Path,
     env: Mapping[str, str] | None = None,
-    cwd: Path | None = None,
 ) -> int:
-    """Start ``argv`` in its own session (it outlives the caller), output appended to ``log_file``."""
+    """Start ``argv`` in its own session (it outlives the caller), output appended to ``log_file``.
+
+    ``posix_spawn`` rather than ``Popen``: the server is meant to outlive this process, so there
+    is no Popen object to report it as leaked; :func:`terminate` reaps it when we stop it.
+    """
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_file, "ab") as log:
-        proc = subprocess.Popen(  # noqa: S603 - argv is built by interlog, not from input
+    out = os.open(log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    try:
+        pid = os.posix_spawnp(
+            argv[0],
             list(argv),
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=dict(env) if env is not None else None,
-            cwd=cwd,
-            start_new_session=True,
+            dict(os.environ if env is None else env),
+            file_actions=[
+                (os.POSIX_SPAWN_DUP2, devnull, 0),
+                (os.POSIX_SPAWN_DUP2, out, 1),
+                (os.POSIX_SPAWN_DUP2, out, 2),
+            ],
+            setsid=True,
         )
-    _CHILDREN[proc.pid] = proc
-    pid_file.write_text(f"{proc.pid}\n")
-    return proc.pid
+    finally:
+        os.close(out)
+        os.close(devnull)
+    pid_file.write_text(f"{pid}\n")
+    return pid
 
 
 def terminate(pid: int, timeout_s: float = 30.0) -> None:
@@ -137,11 +141,6 @@ def kill_now(pid: int, timeout_s: float = 10.0) -> None:
 
 
 def _reap(pid: int) -> None:
-    child = _CHILDREN.get(pid)
-    if child is not None:
-        if child.poll() is not None:
-            del _CHILDREN[pid]
-        return
     with contextlib.suppress(ChildProcessError, OSError):
         os.waitpid(pid, os.WNOHANG)
 

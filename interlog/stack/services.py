@@ -6,7 +6,6 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from interlog.settings import Settings
 from interlog.stack.processes import port_answers, read_pid, spawn, terminate, wait_for
@@ -65,7 +64,7 @@ class Service:
         if self.pid is None:
             self._dir.mkdir(parents=True, exist_ok=True)
             argv = [sys.executable, "-m", "interlog", *self.spec.command]
-            spawn(argv, self.log_file, self.pid_file, env=self._child_env(), cwd=Path.cwd())
+            spawn(argv, self.log_file, self.pid_file, env=self._child_env())
 
     def wait_ready(self) -> None:
         from interlog.stack.processes import log_tail
