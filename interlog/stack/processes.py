@@ -111,32 +111,34 @@ def spawn(
 
 def terminate(pid: int, timeout_s: float = 30.0) -> None:
     """SIGTERM the process group of ``pid``, wait, then SIGKILL what is left."""
-    for sig, wait_s in ((signal.SIGTERM, timeout_s), (signal.SIGKILL, 5.0)):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pid, sig)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, sig)
-        deadline = time.monotonic() + wait_s
-        while time.monotonic() < deadline:
-            _reap(pid)
-            if not pid_alive(pid):
-                _reap(pid)  # a zombie counts as gone; reap it now
-                return
-            time.sleep(0.05)
+    _signal_group(pid, signal.SIGTERM)
+    if not _wait_gone(pid, timeout_s):
+        kill_now(pid)
 
 
 def kill_now(pid: int, timeout_s: float = 10.0) -> None:
     """SIGKILL the process group of ``pid`` (a crash, as in ``kill -9``) and wait for it to go."""
+    _signal_group(pid, signal.SIGKILL)
+    _wait_gone(pid, timeout_s)
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
+        os.killpg(pid, sig)
     with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.kill(pid, signal.SIGKILL)
+        os.kill(pid, sig)
+
+
+def _wait_gone(pid: int, timeout_s: float) -> bool:
+    """Wait until ``pid`` has exited (reaping it if it is our child); False on timeout."""
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+    while True:
         _reap(pid)
         if not pid_alive(pid):
             _reap(pid)  # a zombie counts as gone; reap it now
-            return
+            return True
+        if time.monotonic() >= deadline:
+            return False
         time.sleep(0.02)
 
 

@@ -58,15 +58,21 @@ async def _client(host: str, port: int, requests: Sequence[bytes], deadline: flo
                 delay = next_at - time.perf_counter()
                 if delay > 0:
                     await asyncio.sleep(delay)
-            started = time.perf_counter()
-            writer.write(requests[i % len(requests)])
+            await _exchange(reader, writer, requests[i % len(requests)], result)
             i += 1
-            status = await _read_response(reader)
-            if status == 200:
-                result.latencies_s.append(time.perf_counter() - started)
-            result.statuses[status] = result.statuses.get(status, 0) + 1
     finally:
         writer.close()
+
+
+async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes,
+                    result: LoadResult) -> None:
+    """Send one request, read its answer, record its status (and latency if 200)."""
+    started = time.perf_counter()
+    writer.write(request)
+    status = await _read_response(reader)
+    if status == 200:
+        result.latencies_s.append(time.perf_counter() - started)
+    result.statuses[status] = result.statuses.get(status, 0) + 1
 
 
 async def run_load(host: str, port: int, requests: Sequence[bytes], clients: int, duration_s: float,
@@ -106,12 +112,7 @@ async def send_all(host: str, port: int, requests: Sequence[bytes], clients: int
         reader, writer = await asyncio.open_connection(host, port)
         try:
             for request in pending:
-                started = time.perf_counter()
-                writer.write(request)
-                status = await _read_response(reader)
-                if status == 200:
-                    result.latencies_s.append(time.perf_counter() - started)
-                result.statuses[status] = result.statuses.get(status, 0) + 1
+                await _exchange(reader, writer, request, result)
         finally:
             writer.close()
 
