@@ -36,6 +36,24 @@ def _stage(name: str) -> BenchFn:
     return module.run  # type: ignore[no-any-return]
 
 
+def _forget_bench_tenants(database_url: str) -> None:
+    """Delete what the benchmarks stored (tenants ``bench*``), so runs do not pile up data."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(database_url) as conn:
+        tables = [row[0] for row in conn.execute(
+            "SELECT c.table_name FROM information_schema.columns c"
+            " JOIN information_schema.tables t USING (table_schema, table_name)"
+            " WHERE c.table_schema = 'interlog' AND c.column_name = 'tenant_id'"
+            " AND t.table_type = 'BASE TABLE' AND c.table_name NOT IN ('tenant', 'api_key')"
+            " AND NOT EXISTS (SELECT 1 FROM pg_inherits i JOIN pg_class k ON k.oid = i.inhrelid"
+            "                 WHERE k.relname = c.table_name)")]
+        for table in [*tables, "api_key", "tenant"]:
+            query = sql.SQL("DELETE FROM interlog.{} WHERE tenant_id LIKE %s").format(sql.Identifier(table))
+            conn.execute(query, ("bench%",))
+
+
 def main(settings: Settings, args: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="interlog bench", description=__doc__)
     parser.add_argument("stages", nargs="*", choices=[*STAGES, "all"], default=["all"])
@@ -48,9 +66,12 @@ def main(settings: Settings, args: list[str]) -> None:
 
     LocalStack(settings).up(services=False)
     results: dict[str, float] = {}
-    for name in stages:
-        print(f"bench {name} ...", file=sys.stderr, flush=True)
-        results.update(_stage(name)(settings, opts.quick))
+    try:
+        for name in stages:
+            print(f"bench {name} ...", file=sys.stderr, flush=True)
+            results.update(_stage(name)(settings, opts.quick))
+    finally:
+        _forget_bench_tenants(settings.database_url)
     if opts.json:
         print(json.dumps(results))
     else:
