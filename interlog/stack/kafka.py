@@ -108,6 +108,15 @@ def server_properties(settings: Settings, log_dir: Path) -> str:
     )
 
 
+def new_cluster_id() -> str:
+    """A random cluster id as Kafka makes them: URL-safe base64 of a UUID, never starting with
+    '-' (the storage tool would read it as an option)."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
 class KafkaServer:
     """The stack's single Kafka node: ``start`` is idempotent, ``stop`` waits for exit."""
 
@@ -163,7 +172,7 @@ class KafkaServer:
         self.wait_ready()
 
     def _format(self, classpath: str, config: Path) -> None:
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = new_cluster_id()
         cmd = [
             "java", "-cp", classpath,
             f"-Dlog4j2.configurationFile={self._dir / 'log4j2.properties'}",

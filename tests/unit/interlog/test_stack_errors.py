@@ -65,3 +65,9 @@ def test_server_properties_use_loopback_and_single_node_replication(tmp_path: Pa
     assert props["offsets.topic.replication.factor"] == "1"
     assert props["min.insync.replicas"] == "1"
     assert props["log.dirs"] == str(tmp_path)
+
+
+def test_cluster_ids_never_look_like_options() -> None:
+    ids = [kafka_module.new_cluster_id() for _ in range(3000)]
+    assert all(len(i) == 22 and not i.startswith("-") for i in ids)
+    assert len(set(ids)) == len(ids)
