@@ -56,11 +56,15 @@ def _forget_bench_tenants(database_url: str) -> None:
 
 def main(settings: Settings, args: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="interlog bench", description=__doc__)
-    parser.add_argument("stages", nargs="*", choices=[*STAGES, "all"], default=["all"])
+    parser.add_argument("stages", nargs="*", metavar="STAGE",
+                        help=f"one or more of {', '.join(STAGES)}, all (default: all)")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.add_argument("--quick", action="store_true", help="smaller runs (about 10-20 s each)")
     opts = parser.parse_args(args)
-    stages = list(STAGES) if "all" in opts.stages else opts.stages
+    unknown = set(opts.stages) - {*STAGES, "all"}
+    if unknown:
+        parser.error(f"unknown stage(s) {', '.join(sorted(unknown))}; choose from {', '.join(STAGES)}, all")
+    stages = list(STAGES) if not opts.stages or "all" in opts.stages else opts.stages
 
     from interlog.stack.local import LocalStack
 
