@@ -215,6 +215,16 @@ class V1Codec:
         return _Target(schema_id, header, writer, reader, encode_body, decode_body, writer_shape,
                        reader_shape)
 
+    def warm(self) -> None:
+        """Prepare the encoder of every catalog type's latest version now (compiling them costs
+        a few ms each) when the ids come from the registry file. With a Schema Registry nothing is
+        done here (no network at start-up): the first ``encode`` of each type registers it."""
+        if not isinstance(self._ids, FileSchemaIds):
+            return
+        for event_type in CATALOG:
+            with contextlib.suppress(SchemaError):
+                self._encode_target(event_type, self.latest_version(event_type))
+
     def _encode_target(self, event_type: str, version: int) -> _Target:
         kind = CATALOG.get(event_type)
         if kind is None:

@@ -163,10 +163,11 @@ class Validator:
     # -- the main path -----------------------------------------------------------------------
     def _canonical(self, obj: dict[str, Any]) -> dict[str, Any]:
         errors: list[dict[str, str]] = []
-        tenant_id = obj.get("tenantId")
+        get = obj.get
+        tenant_id = get("tenantId")
         if not isinstance(tenant_id, str) or not tenant_id:
             raise _Rejected("invalid_envelope", [{"path": "tenantId", "message": "missing bridge stamp"}])
-        event_type = obj.get("eventType")
+        event_type = get("eventType")
         if not isinstance(event_type, str) or not event_type:
             raise _Rejected("invalid_envelope", [{"path": "eventType", "message": "required"}])
         kind = CATALOG.get(event_type)
@@ -174,7 +175,7 @@ class Validator:
             raise _Rejected("unknown_event_type",
                             [{"path": "eventType", "message": "not in the event catalog"}])
 
-        event_id = obj.get("eventId")
+        event_id = get("eventId")
         if not isinstance(event_id, str):
             errors.append({"path": "eventId", "message": "required (UUID text)"})
         else:
@@ -185,48 +186,48 @@ class Validator:
                     event_id = str(uuid.UUID(event_id))
                 except ValueError:
                     errors.append({"path": "eventId", "message": "not a UUID"})
-        session_id = id_text(obj.get("sessionId"))
+        session_id = id_text(get("sessionId"))
         if session_id is None:
             errors.append({"path": "sessionId", "message": "required"})
-        user_id, anonymous_id = id_text(obj.get("userId")), id_text(obj.get("anonymousId"))
+        user_id, anonymous_id = id_text(get("userId")), id_text(get("anonymousId"))
         if user_id is None and anonymous_id is None:
             errors.append({"path": "userId", "message": "userId or anonymousId is required"})
-        client_ts = parse_time(obj.get("timestamp"))
+        client_ts = parse_time(get("timestamp"))
         if client_ts is None:
             errors.append({"path": "timestamp", "message": "required ISO-8601 time"})
-        received_at = parse_time(obj.get("receivedAt"))
+        received_at = parse_time(get("receivedAt"))
         if received_at is None:
             errors.append({"path": "receivedAt", "message": "missing bridge stamp"})
         sent_at = None
-        if obj.get("sentAt") is not None:
-            sent_at = parse_time(obj.get("sentAt"))
+        if get("sentAt") is not None:
+            sent_at = parse_time(get("sentAt"))
             if sent_at is None:
                 errors.append({"path": "sentAt", "message": "not an ISO-8601 time"})
-        duration = obj.get("duration")
+        duration = get("duration")
         if duration is not None:
             if isinstance(duration, float) and duration.is_integer():
                 duration = int(duration)
             if isinstance(duration, bool) or not isinstance(duration, int) or not 0 <= duration < 2**63:
                 errors.append({"path": "duration", "message": "expected milliseconds (integer >= 0)"})
                 duration = None
-        value = obj.get("value")
+        value = get("value")
         if value is not None:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 errors.append({"path": "value", "message": "expected a number"})
                 value = None
             else:
                 value = float(value)
-        context = obj.get("context")
+        context = get("context")
         if context is None:
             context = {}
         elif not isinstance(context, dict):
             errors.append({"path": "context", "message": "expected an object"})
             context = {}
-        consent = obj.get("consent")
+        consent = get("consent")
         if consent is not None and not isinstance(consent, dict):
             errors.append({"path": "consent", "message": "expected an object"})
             consent = None
-        event_data = obj.get("eventData")
+        event_data = get("eventData")
         if event_data is None:
             event_data = {}
         elif not isinstance(event_data, dict):
@@ -234,13 +235,13 @@ class Validator:
             event_data = {}
         strings: dict[str, str | None] = {}
         for name in ("path", *_OPTIONAL_STRINGS):
-            raw_value = obj.get(name)
+            raw_value = get(name)
             if raw_value is not None and not isinstance(raw_value, str):
                 errors.append({"path": name, "message": "expected a string"})
                 raw_value = None
             strings[name] = raw_value or None
         for name in _RESOURCE_IDS:
-            raw_value = obj.get(name)
+            raw_value = get(name)
             strings[name] = id_text(raw_value)
             if raw_value not in (None, "") and strings[name] is None:
                 errors.append({"path": name, "message": "expected an id (string or integer)"})
@@ -272,14 +273,14 @@ class Validator:
         if errors:
             raise _Rejected("schema_violation", errors)
 
-        user_agent = context_text(context, "userAgent") or text_or_none(obj.get("userAgent"))
+        user_agent = context_text(context, "userAgent") or text_or_none(get("userAgent"))
         device_type, browser, os_family = (classify_user_agent(user_agent) if user_agent
                                            else (None, None, None))
         client_device = context.get("deviceType")
         if isinstance(client_device, str) and client_device in DEVICE_TYPES:
             device_type = client_device
         referrer = context_text(context, "referrer")
-        client_ip = obj.get("clientIp")
+        client_ip = get("clientIp")
 
         if analytics:
             user_id = self._protect_id(user_id, scrub)
@@ -292,6 +293,7 @@ class Validator:
 
         path = strings["path"]
         text = scrub.text
+        context_get = context.get
         return {
             "eventId": event_id,
             "tenantId": tenant_id,
@@ -317,10 +319,11 @@ class Validator:
             "os": os_family,
             "userAgent": None if user_agent is None else text(user_agent),
             "referrer": scrub.url(referrer) if referrer is not None else None,
-            "locale": None if (v := context_text(context, "locale")) is None else text(v),
-            "timezone": None if (v := context_text(context, "timezone")) is None else text(v),
-            "appVersion": None if (v := context_text(context, "appVersion")) is None else text(v),
-            "platform": None if (v := context_text(context, "platform")) is None else text(v),
+            # context_text() inlined: a non-empty string, scrubbed, else None.
+            "locale": text(v) if isinstance(v := context_get("locale"), str) and v else None,
+            "timezone": text(v) if isinstance(v := context_get("timezone"), str) and v else None,
+            "appVersion": text(v) if isinstance(v := context_get("appVersion"), str) and v else None,
+            "platform": text(v) if isinstance(v := context_get("platform"), str) and v else None,
             "clientIpPrefix": ip_prefix,
             "consentAnalytics": analytics,
             "consentPersonalization": personalization,

@@ -31,6 +31,8 @@ class Scrubbing(Protocol):
 
     def tree(self, value: Any) -> Any: ...
 
+    def text(self, value: str) -> str: ...
+
     def hash_id(self, value: str) -> str: ...
 
     def ip_prefix(self, value: str) -> str | None: ...
@@ -58,9 +60,22 @@ def _branch(avro_type: Any) -> Any:
     return avro_type
 
 
+class Rules(dict[str, FieldRule]):
+    """Field rules by name, plus the names of the required ones (precomputed once per schema
+    instead of walking every rule for every event)."""
+
+    required: tuple[str, ...] = ()
+
+
+def _required_names(rules: dict[str, FieldRule]) -> tuple[str, ...]:
+    if isinstance(rules, Rules):
+        return rules.required
+    return tuple(name for name, rule in rules.items() if rule.required)
+
+
 def rules_of(record: dict[str, Any]) -> dict[str, FieldRule]:
     """The field rules of an (unparsed) eventData record schema."""
-    rules: dict[str, FieldRule] = {}
+    rules = Rules()
     for spec in record["fields"]:
         name = spec["name"]
         if name == EXTRA_FIELD:
@@ -82,46 +97,53 @@ def rules_of(record: dict[str, Any]) -> dict[str, FieldRule]:
             raise ValueError(f"field {name}: unknown pii policy {pii!r}")
         rules[name] = FieldRule(name, kind, bool(spec.get("interlog.required")),
                                 spec.get("interlog.min"), spec.get("interlog.max"), pii, nested)
+    rules.required = tuple(name for name, rule in rules.items() if rule.required)
     return rules
 
 
-def _check(rule: FieldRule, value: Any, path: str, errors: list[dict[str, str]]) -> Any:
-    """``value`` coerced to the rule's type, or None after appending an error."""
+def _check(rule: FieldRule, value: Any, parent: str, errors: list[dict[str, str]]) -> Any:
+    """``value`` coerced to the rule's type, or None after appending an error.
+
+    ``parent`` is the path of the enclosing object: the field's path (``parent.name``) is only
+    built when there is an error to report.
+    """
     kind = rule.kind
+    if kind == "string" and type(value) is str:  # the most common case first
+        return value
     out: Any
     if kind == "string":
         if isinstance(value, str):
             return value
         if isinstance(value, int | float) and not isinstance(value, bool):
             return str(value)
-        errors.append({"path": path, "message": "expected a string"})
+        errors.append({"path": f"{parent}.{rule.name}", "message": "expected a string"})
         return None
     if kind in ("long", "int"):
         if isinstance(value, bool) or not isinstance(value, int | float):
-            errors.append({"path": path, "message": "expected an integer"})
+            errors.append({"path": f"{parent}.{rule.name}", "message": "expected an integer"})
             return None
         if isinstance(value, float):
             if not value.is_integer():
-                errors.append({"path": path, "message": "expected an integer"})
+                errors.append({"path": f"{parent}.{rule.name}", "message": "expected an integer"})
                 return None
             value = int(value)
         if not _LONG_MIN <= value <= _LONG_MAX or (kind == "int" and not -(2**31) <= value < 2**31):
-            errors.append({"path": path, "message": "integer out of range"})
+            errors.append({"path": f"{parent}.{rule.name}", "message": "integer out of range"})
             return None
         out = value
     elif kind in ("double", "float"):
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            errors.append({"path": path, "message": "expected a number"})
+            errors.append({"path": f"{parent}.{rule.name}", "message": "expected a number"})
             return None
         out = float(value)
     elif kind == "boolean":
         if not isinstance(value, bool):
-            errors.append({"path": path, "message": "expected true or false"})
+            errors.append({"path": f"{parent}.{rule.name}", "message": "expected true or false"})
             return None
         return value
     elif kind == "strings":
         if not isinstance(value, list):
-            errors.append({"path": path, "message": "expected an array of strings"})
+            errors.append({"path": f"{parent}.{rule.name}", "message": "expected an array of strings"})
             return None
         items = []
         for index, item in enumerate(value):
@@ -130,19 +152,19 @@ def _check(rule: FieldRule, value: Any, path: str, errors: list[dict[str, str]])
             elif isinstance(item, int | float) and not isinstance(item, bool):
                 items.append(str(item))
             else:
-                errors.append({"path": f"{path}[{index}]", "message": "expected a string"})
+                errors.append({"path": f"{parent}.{rule.name}[{index}]", "message": "expected a string"})
         return items
     elif kind == "record":
         if not isinstance(value, dict):
-            errors.append({"path": path, "message": "expected an object"})
+            errors.append({"path": f"{parent}.{rule.name}", "message": "expected an object"})
             return None
         return value  # checked field by field by the caller
     else:  # json: anything JSON
         return value
     if rule.minimum is not None and out < rule.minimum:
-        errors.append({"path": path, "message": f"must be >= {rule.minimum}"})
+        errors.append({"path": f"{parent}.{rule.name}", "message": f"must be >= {rule.minimum}"})
     elif rule.maximum is not None and out > rule.maximum:
-        errors.append({"path": path, "message": f"must be <= {rule.maximum}"})
+        errors.append({"path": f"{parent}.{rule.name}", "message": f"must be <= {rule.maximum}"})
     return out
 
 
@@ -155,8 +177,8 @@ def check_and_protect(rules: dict[str, FieldRule], data: dict[str, Any], consent
     inside nested records (``viewport``, ``ratings``...) they are dropped.
     """
     out: dict[str, Any] = {}
-    for name, rule in rules.items():
-        if rule.required and data.get(name) is None:
+    for name in _required_names(rules):
+        if data.get(name) is None:
             errors.append({"path": f"{path}.{name}", "message": "required"})
     for name, value in data.items():
         if value is None:
@@ -167,7 +189,7 @@ def check_and_protect(rules: dict[str, FieldRule], data: dict[str, Any], consent
                 out[name] = scrubbing.tree({name: value})[name]
             continue
         rule = known
-        checked = _check(rule, value, f"{path}.{name}", errors)
+        checked = _check(rule, value, path, errors)
         if checked is None:
             continue
         if rule.kind == "record":
@@ -176,12 +198,14 @@ def check_and_protect(rules: dict[str, FieldRule], data: dict[str, Any], consent
             continue
         policy = rule.pii
         if policy is None:
-            if isinstance(checked, str | list | dict):
+            if type(checked) is str:
+                checked = scrubbing.text(checked)
+            elif isinstance(checked, str | list | dict):
                 checked = scrubbing.tree(checked)
             out[name] = checked
         elif policy == "scrub":
             if consent:
-                out[name] = scrubbing.tree(checked)
+                out[name] = scrubbing.text(checked) if type(checked) is str else scrubbing.tree(checked)
         elif policy == "hash":
             out[name] = scrubbing.hash_id(str(checked))
         elif policy == "truncate_ip":

@@ -15,6 +15,8 @@ def parse_time(value: Any) -> dt.datetime | None:
             parsed = dt.datetime.fromisoformat(value)
         except ValueError:
             return None
+        if parsed.tzinfo is UTC:  # the common "...Z" form: already canonical
+            return parsed
     elif isinstance(value, int | float) and not isinstance(value, bool):
         try:
             parsed = dt.datetime.fromtimestamp(value / 1000.0, UTC)

@@ -74,7 +74,13 @@ class Scrubber:
         return entry[0]
 
     def url(self, value: str) -> str:
-        return self._url(value, self.counts)
+        entry = self._url.entries.get(value)  # inlined like text(): path and referrer
+        if entry is None:
+            return self._url(value, self.counts)
+        if entry[1]:
+            for kind, n in entry[1]:
+                self.counts[kind] += n
+        return entry[0]
 
     def tree(self, value: Any) -> Any:
         if isinstance(value, str):

@@ -34,8 +34,11 @@ from schemas.tenant_secrets import TenantSecrets
 log = logging.getLogger(__name__)
 
 GROUP_ID = "interlog-validate"
-BATCH_MAX = 2000
-"""Records per consume call and per transaction."""
+BATCH_MAX = 10_000
+"""Records per consume call and per transaction: each transaction costs a few broker round trips
+(offsets, commit markers on every partition written) and a flush, so larger batches amortise them
+(alternated A/B runs: 2,000 -> 5,000 +15-20 % events/s, 10,000 another ~+20 %). Latency at low load
+is still bounded by POLL_TIMEOUT_S; memory by the consumer's ``queued.max.messages.kbytes``."""
 POLL_TIMEOUT_S = 0.05
 """Longest wait for a batch to fill: librdkafka's consume() returns early only when it is full, so
 this bounds the latency the stage adds at low load; under load batches fill long before."""
@@ -296,7 +299,9 @@ def build_stage(settings: Settings, shutdown: Shutdown) -> tuple[ValidateStage, 
     tenants = TenantDirectory(settings.database_url, TenantSecrets.from_settings(settings))
     validator = Validator(tenants, settings.retention_days,
                           max_record_bytes=settings.bridge.max_event_bytes + RECORD_SLACK_BYTES)
-    return ValidateStage(settings, shutdown, validator, V1Codec.from_settings(settings)), tenants
+    codec = V1Codec.from_settings(settings)
+    codec.warm()  # compile every type's encoder now, not inside the first transactions
+    return ValidateStage(settings, shutdown, validator, codec), tenants
 
 
 def run(settings: Settings) -> None:
