@@ -14,10 +14,10 @@ import contextlib
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
 import psycopg
 
+from consumers.store.connection import LazyConnection
 from consumers.store.dlq import DlqSender
 from consumers.store.prepare import PreparedEvents, prepare_events
 from consumers.store.records import TriagedBatch
@@ -45,7 +45,7 @@ class BackgroundWriter:
         self._dlq = DlqSender(settings)
         self._partitions = PartitionCatalog()
         self._gate = FastPathGate()
-        self._conn: psycopg.Connection[Any] | None = None
+        self._db = LazyConnection(self._settings.database_url)
         self._pending: Future[Outcome] | None = None
 
     @property
@@ -74,14 +74,14 @@ class BackgroundWriter:
     def reset(self) -> None:
         """After a failure: new connection and partition cache on the next batch."""
         self._partitions.forget()
-        self._drop_connection()
+        self._db.drop()
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.collect()
         self._executor.shutdown(wait=True)
         self._dlq.close()
-        self._drop_connection()
+        self._db.drop()
 
     def _write(self, batch: TriagedBatch, prepared: PreparedEvents, records: int,
                started: float) -> Outcome:
@@ -89,7 +89,7 @@ class BackgroundWriter:
         try:
             if batch.dlq:
                 self._dlq.send(batch.dlq)
-            outcome.result = write_prepared(self._connection(), prepared, batch.claims,
+            outcome.result = write_prepared(self._db.get(), prepared, batch.claims,
                                             self._group_id, self._topic, self._partitions,
                                             self._gate)
         except Exception as exc:  # noqa: BLE001 - handed to the consumer thread, which decides
@@ -98,14 +98,3 @@ class BackgroundWriter:
                 self.reset()
         outcome.seconds = time.perf_counter() - started
         return outcome
-
-    def _connection(self) -> psycopg.Connection[Any]:
-        if self._conn is None or self._conn.closed:
-            self._conn = psycopg.connect(self._settings.database_url, autocommit=True, connect_timeout=5)
-        return self._conn
-
-    def _drop_connection(self) -> None:
-        if self._conn is not None:
-            with contextlib.suppress(psycopg.Error):
-                self._conn.close()
-        self._conn = None

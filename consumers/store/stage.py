@@ -20,12 +20,10 @@ closes the consumer (a static member does not send LeaveGroup: its partitions mo
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import psycopg
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Message, TopicPartition
@@ -33,6 +31,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaExcepti
 from consumers.runtime import Backoff, Shutdown, consumer_config
 from consumers.store import metrics
 from consumers.store.background import BackgroundWriter, Outcome
+from consumers.store.connection import LazyConnection
 from consumers.store.exceptions import OffsetConflictError, StoreError
 from consumers.store.health import StateLog
 from consumers.store.prepare import prepare_events
@@ -73,7 +72,7 @@ class StoreStage:
         self._group_id = group_id_for(settings)
         self._codec = V1Codec.from_settings(settings)
         self._writer = BackgroundWriter(settings, self._group_id, self._topic)
-        self._conn: psycopg.Connection[Any] | None = None
+        self._db = LazyConnection(self._settings.database_url)
         self._consumer: Consumer | None = None
         self._expected: dict[int, int | None] = {}  # owned partition -> stored next offset
         self._buffer: list[Message] = []
@@ -114,20 +113,8 @@ class StoreStage:
         finally:
             self._writer.close()
             consumer.close()
-            if self._conn is not None:
-                self._conn.close()
+            self._db.drop()
             log.info("store stage stopped")
-
-    def _connection(self) -> psycopg.Connection[Any]:
-        if self._conn is None or self._conn.closed:
-            self._conn = psycopg.connect(self._settings.database_url, autocommit=True, connect_timeout=5)
-        return self._conn
-
-    def _drop_connection(self) -> None:
-        if self._conn is not None:
-            with contextlib.suppress(psycopg.Error):
-                self._conn.close()
-        self._conn = None
 
     # --- rebalance callbacks (run inside consume()) -----------------------------------------
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
@@ -155,7 +142,7 @@ class StoreStage:
         backoff = Backoff(cap_s=self._tuning.backoff_cap_s)
         while True:
             try:
-                stored = read_offsets(self._connection(), self._group_id, self._topic, partitions)
+                stored = read_offsets(self._db.get(), self._group_id, self._topic, partitions)
                 self._db_up()
                 return stored
             except psycopg.Error as exc:
@@ -276,7 +263,7 @@ class StoreStage:
             assignment = self._consumer.assignment()
             self._consumer.pause(assignment)
             try:
-                stored = read_offsets(self._connection(), self._group_id, self._topic,
+                stored = read_offsets(self._db.get(), self._group_id, self._topic,
                                       [tp.partition for tp in assignment])
                 for tp in assignment:
                     self._consumer.seek(TopicPartition(tp.topic, tp.partition,
@@ -301,7 +288,7 @@ class StoreStage:
 
     def _db_down(self, exc: BaseException) -> None:
         metrics.POSTGRES_UP.set(0)
-        self._drop_connection()
+        self._db.drop()
         self._db_state.down(f"{type(exc).__name__}: {exc}".strip())
 
     def _db_up(self) -> None:
