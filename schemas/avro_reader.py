@@ -13,6 +13,8 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
+from schemas.avro_writer import full_name
+
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _unpack_double = struct.Struct("<d").unpack_from
 _unpack_float = struct.Struct("<f").unpack_from
@@ -59,7 +61,7 @@ class _Compiler:
     def record(self, schema: dict[str, Any], namespace: str) -> str:
         name = schema["name"]
         space = schema.get("namespace", namespace)
-        full = name if "." in name else (f"{space}.{name}" if space else name)
+        full = full_name(name, space)
         if full in self.functions:
             return self.functions[full]
         function = self.fresh("_record")
@@ -80,7 +82,7 @@ class _Compiler:
         if isinstance(schema, str):
             if schema in _PRIMITIVES:
                 return self.primitive(schema, None, target, indent)
-            full = schema if "." in schema or not namespace else f"{namespace}.{schema}"
+            full = full_name(schema, namespace)
             function = self.functions.get(full) or self.functions.get(schema)
             if function is None:
                 raise ValueError(f"unknown named type {schema}")

@@ -30,6 +30,11 @@ _pack_double = struct.Struct("<d").pack
 _pack_float = struct.Struct("<f").pack
 
 
+def full_name(name: str, namespace: str | None) -> str:
+    """Avro's full name of a named type: ``name`` if already dotted, else ``namespace.name``."""
+    return name if "." in name or not namespace else f"{namespace}.{name}"
+
+
 def zigzag(n: int) -> bytes:
     """Avro ``long``: zig-zag varint; raises on non-integers and values outside 64 bits."""
     if not isinstance(n, int):
@@ -105,7 +110,7 @@ class _Compiler:
         """
         name = schema["name"]
         space = schema.get("namespace", namespace)
-        full = name if "." in name else (f"{space}.{name}" if space else name)
+        full = full_name(name, space)
         if full in self.functions:
             return self.functions[full]
         function = self.fresh("_record")
@@ -128,7 +133,7 @@ class _Compiler:
         if isinstance(schema, str):
             if schema in _PY_TYPES:
                 return self.primitive(schema, None, var, indent)
-            full = schema if "." in schema or not namespace else f"{namespace}.{schema}"
+            full = full_name(schema, namespace)
             target = self.named.get(full) or self.named.get(schema)
             if target is None:
                 raise ValueError(f"unknown named type {schema}")
