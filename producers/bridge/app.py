@@ -96,7 +96,7 @@ class BridgeApp:
                 gc.freeze()  # start-up objects live forever: keep them out of every GC pass
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                left = self._sink.close()
+                left = await self._sink.close()
                 self._keys.close()
                 log.info("bridge stopped", extra={"undelivered": left})
                 await send({"type": "lifespan.shutdown.complete"})

@@ -28,9 +28,10 @@ STAMP_KEYS = ("receivedAt", "tenantId", "clientIp", "userAgent", "sentAt")
 _MAX_ID_CHARS = 256
 _MAX_TIMESTAMP_CHARS = 64
 _MAX_EVENT_TYPE_CHARS = 64
-_UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+# Checked with re in Python: a msgspec ``pattern`` costs 1 us per event here, this 0.2 us.
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 # Constraints checked by msgspec in C while decoding (cheaper than Python checks per event).
-_EventIdText = Annotated[str, msgspec.Meta(pattern=_UUID_PATTERN)]
+_EventIdText = Annotated[str, msgspec.Meta(min_length=36, max_length=36)]
 _EventTypeText = Annotated[str, msgspec.Meta(min_length=1, max_length=_MAX_EVENT_TYPE_CHARS)]
 _TimestampText = Annotated[str, msgspec.Meta(min_length=10, max_length=_MAX_TIMESTAMP_CHARS)]
 _IdText = Annotated[str, msgspec.Meta(min_length=1, max_length=_MAX_ID_CHARS)]
@@ -168,8 +169,8 @@ def _parse_single(body: bytes) -> ParsedBody:
 
 
 def _is_object(raw: msgspec.Raw) -> bool:
-    view = memoryview(raw)
-    return len(view) > 0 and (view[0] == 0x7B or view.tobytes() == b"null")  # 0x7B: "{"
+    """A JSON object or null (msgspec keeps no whitespace around a raw value)."""
+    return raw is _RAW_NULL or raw == _RAW_NULL or memoryview(raw)[0] == 0x7B  # 0x7B: "{"
 
 
 def _decode_problem(exc: msgspec.MsgspecError) -> Rejection:
@@ -185,34 +186,38 @@ def _decode_problem(exc: msgspec.MsgspecError) -> Rejection:
     return Rejection("invalid_json", f"malformed event: {message}")
 
 
-def _decode(raw: RawEvent) -> tuple[_Envelope | None, Rejection | None]:
-    try:
-        return _ENVELOPE.decode(raw), None
-    except msgspec.MsgspecError as exc:
-        return None, _decode_problem(exc)
-    except RecursionError:
-        return None, Rejection("invalid_json", "event is nested too deeply")
-
-
 def check_event(raw: RawEvent) -> Rejection | None:
     """The envelope problem of the JSON event ``raw``, or None when its envelope is valid."""
     return _check(raw)[1]
 
 
+_TOO_DEEP = Rejection("invalid_json", "event is nested too deeply")
+_BAD_EVENT_ID = Rejection(*_FIELD_PROBLEMS["eventId"])
+_BAD_TIMESTAMP = Rejection(*_FIELD_PROBLEMS["timestamp"])
+_MISSING_USER = Rejection("missing_user", "userId or anonymousId is required")
+
+
 def _check(raw: RawEvent) -> tuple[_Envelope | None, Rejection | None]:
-    envelope, problem = _decode(raw)
-    if envelope is None:
-        return None, problem
+    """The decoded envelope of ``raw``, or the first problem of it (the per-event hot path)."""
+    try:
+        envelope = _ENVELOPE.decode(raw)
+    except msgspec.MsgspecError as exc:
+        return None, _decode_problem(exc)
+    except RecursionError:
+        return None, _TOO_DEEP
+    if _UUID.fullmatch(envelope.eventId) is None:
+        return None, _BAD_EVENT_ID
     try:
         datetime.fromisoformat(envelope.timestamp)
     except ValueError:
-        return None, Rejection(*_FIELD_PROBLEMS["timestamp"])
+        return None, _BAD_TIMESTAMP
     if envelope.userId is None and envelope.anonymousId is None:
-        return None, Rejection("missing_user", "userId or anonymousId is required")
-    for name, member in (("eventData", envelope.eventData), ("context", envelope.context),
-                         ("consent", envelope.consent)):
-        if not _is_object(member):
-            return None, Rejection("invalid_field", f"{name} must be an object")
+        return None, _MISSING_USER
+    if not (_is_object(envelope.eventData) and _is_object(envelope.context)
+            and _is_object(envelope.consent)):
+        name = next(name for name in ("eventData", "context", "consent")
+                    if not _is_object(getattr(envelope, name)))
+        return None, Rejection("invalid_field", f"{name} must be an object")
     return envelope, None
 
 

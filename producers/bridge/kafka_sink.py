@@ -1,7 +1,11 @@
 """The bridge's Kafka producer: a whole request is produced at once and awaited once.
 
-``send`` queues every record of a request with one shared delivery callback; the producer's
-poll thread runs the callbacks, and the last one resolves the request's future on the event loop.
+``send`` queues every record of a request with one shared delivery callback and awaits a future
+that the last delivery report resolves. Delivery reports are served on the event loop itself by
+one pump task: ``poll(0)`` every millisecond (libuv's timer resolution) while requests wait,
+otherwise when woken or every 50 ms. No poll thread competes for the GIL and no report crosses
+threads (measured: 114k -> 181k events/s at peak). A health thread checks Kafka every second.
+
 Any failure (queue full, delivery error, timeout, Kafka known to be unreachable) raises
 :class:`Unavailable`, and then nothing of that request counts as accepted: the client retries
 the whole request and ``eventId`` lets downstream stages drop the duplicates.
@@ -10,6 +14,7 @@ the whole request and ``eventId`` lets downstream stages drop the duplicates.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -27,6 +32,11 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_S = 2
 # Readiness fails once the local queue holds this share of its bound.
 READY_QUEUE_SHARE = 0.8
+# Pump intervals: while requests wait for acknowledgements, and when there is nothing to wait for.
+BUSY_POLL_S = 0.001
+IDLE_POLL_S = 0.05
+# How long a producer replaced after a fatal error is still polled for its last reports.
+RETIRED_GRACE_S = 10.0
 
 
 def producer_config(settings: Settings) -> dict[str, Any]:
@@ -48,31 +58,28 @@ def producer_config(settings: Settings) -> dict[str, Any]:
 
 
 class _RequestAck:
-    """Counts the delivery reports of one request; resolves its future after the last one."""
+    """Counts the delivery reports of one request; resolves its future after the last one.
+    Called by ``poll``/``flush`` on the event loop's thread only."""
 
-    __slots__ = ("error", "future", "loop", "remaining")
+    __slots__ = ("error", "future", "remaining")
 
-    def __init__(self, count: int, loop: asyncio.AbstractEventLoop, future: asyncio.Future[None]) -> None:
+    def __init__(self, count: int, future: asyncio.Future[None]) -> None:
         self.remaining = count
         self.error: KafkaError | None = None
-        self.loop = loop
         self.future = future
 
     def __call__(self, err: KafkaError | None, _msg: object) -> None:
-        # Runs on the poll thread, the only writer of ``remaining`` and ``error``.
         if err is not None:
             self.error = err
         self.remaining -= 1
-        if self.remaining == 0:
-            self.loop.call_soon_threadsafe(self._resolve)
-
-    def _resolve(self) -> None:
-        if not self.future.done():
+        if self.remaining == 0 and not self.future.done():
             self.future.set_result(None)
 
 
 class RawEventSink:
-    """Produces raw-topic records for the bridge (lazy: nothing connects before :meth:`start`)."""
+    """Produces raw-topic records for the bridge (lazy: nothing connects before :meth:`start`).
+
+    :meth:`start`, :meth:`send` and :meth:`close` run on the event loop."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
@@ -80,27 +87,34 @@ class RawEventSink:
         self._queue_max = settings.bridge.producer_queue_max
         self._timeout_s = settings.bridge.produce_timeout_s
         self._producer: Producer | None = None
+        self._retired: list[tuple[Producer, float]] = []
         self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
+        self._health: threading.Thread | None = None
+        self._pump_task: asyncio.Task[None] | None = None
+        self._waiting = 0
+        self._wake = asyncio.Event()
         self._fatal = False
         self._last_logged: dict[str, float] = {}
         self.kafka_ok = False
 
     def start(self) -> None:
-        """Create the producer, start its poll thread and the Kafka health check."""
+        """Create the producer, start the delivery pump and the Kafka health check."""
         self._producer = self._new_producer()
         PRODUCER_QUEUE.set_function(self.queue_depth)
         self._check_kafka(timeout_s=5.0)  # so the first requests do not see "unavailable"
-        for target, name in ((self._poll_loop, "bridge-poll"), (self._health_loop, "bridge-health")):
-            thread = threading.Thread(target=target, name=name, daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        self._pump_task = asyncio.get_running_loop().create_task(self._pump(), name="bridge-pump")
+        self._health = threading.Thread(target=self._health_loop, name="bridge-health", daemon=True)
+        self._health.start()
 
-    def close(self, timeout_s: float = 30.0) -> int:
-        """Stop the threads and flush; returns the number of messages left undelivered."""
+    async def close(self, timeout_s: float = 30.0) -> int:
+        """Stop the pump and the health check and flush; returns the messages left undelivered."""
         self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout=5.0)
+        if self._pump_task is not None:
+            self._pump_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pump_task
+        if self._health is not None:
+            await asyncio.to_thread(self._health.join, 5.0)
         if self._producer is None:
             return 0
         left: int = self._producer.flush(timeout_s)
@@ -113,12 +127,13 @@ class RawEventSink:
 
     def _replace_fatally_failed_producer(self) -> None:
         """A fatal error (e.g. the idempotent producer's state is lost) leaves the client unusable:
-        start a new one; the old one's pending messages fail, so their requests get 503."""
+        start a new one. The old one's pending messages fail, so their requests get 503; it is
+        polled for those reports a little longer."""
         old, self._producer = self._producer, self._new_producer()
         self._fatal = False
         if old is not None:
             old.purge()
-            old.flush(5.0)
+            self._retired.append((old, time.monotonic() + RETIRED_GRACE_S))
         log.warning("replaced the Kafka producer after a fatal error")
 
     def queue_depth(self) -> int:
@@ -140,19 +155,37 @@ class RawEventSink:
             self._last_logged[err.name()] = now
             log.warning("kafka error", extra={"error": err.str(), "fatal": err.fatal()})
 
-    def _poll_loop(self) -> None:
-        while not self._stop.is_set():
-            producer = self._producer  # re-read: a fatal error replaces it
+    async def _pump(self) -> None:
+        """Serve delivery reports and error callbacks on the event loop."""
+        while True:
+            if self._fatal:
+                self._replace_fatally_failed_producer()
+            producer = self._producer
             if producer is not None:
-                producer.poll(0.1)
+                producer.poll(0)
+            if self._retired:
+                self._poll_retired()
+            if self._waiting:
+                await asyncio.sleep(BUSY_POLL_S)
+            else:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(IDLE_POLL_S):
+                        await self._wake.wait()
+
+    def _poll_retired(self) -> None:
+        now = time.monotonic()
+        for old, deadline in list(self._retired):
+            old.poll(0)
+            if len(old) == 0 or now >= deadline:
+                self._retired.remove((old, deadline))
 
     def _check_kafka(self, timeout_s: float) -> None:
-        if self._fatal:
-            self._replace_fatally_failed_producer()
-        assert self._producer is not None
+        producer = self._producer
+        assert producer is not None
         try:
             # All topics (no name): asking for one topic could auto-create it on the broker.
-            self._producer.list_topics(timeout=timeout_s)
+            producer.list_topics(timeout=timeout_s)
             ok = True
         except KafkaException:
             ok = False
@@ -172,9 +205,8 @@ class RawEventSink:
             raise Unavailable("kafka unavailable", retry_after_s=RETRY_AFTER_S)
         if len(producer) + len(records) > self._queue_max:
             raise Unavailable("producer queue full", retry_after_s=RETRY_AFTER_S)
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[None] = loop.create_future()
-        ack = _RequestAck(len(records), loop, future)
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        ack = _RequestAck(len(records), future)
         messages = [{"key": key, "value": value} for key, value in records]
         try:
             # One call for the whole request: measured 2.5x cheaper per message than produce().
@@ -186,10 +218,15 @@ class RawEventSink:
         if queued != len(messages):
             # Some were not queued (queue full): their reports never come, so do not wait.
             raise Unavailable("producer queue full", retry_after_s=RETRY_AFTER_S)
+        self._waiting += 1
+        self._wake.set()
         try:
-            await asyncio.wait_for(future, self._timeout_s + 1.0)
+            async with asyncio.timeout(self._timeout_s + 1.0):
+                await future
         except TimeoutError:
             raise Unavailable("kafka acknowledgement timed out", retry_after_s=RETRY_AFTER_S) from None
+        finally:
+            self._waiting -= 1
         if ack.error is not None:
             DELIVERY_FAILURES.inc()
             raise Unavailable(f"kafka delivery failed: {ack.error.str()}", retry_after_s=RETRY_AFTER_S)
