@@ -39,7 +39,7 @@ def _dumps(value: Any) -> str:
 class RecordShape:
     """How one (unparsed) Avro record schema maps to plain JSON-like dicts."""
 
-    __slots__ = ("_has_extra", "_kinds", "_subshapes")
+    __slots__ = ("_has_extra", "_kinds", "_plain", "_subshapes")
 
     def __init__(self, record: dict[str, Any]) -> None:
         self._kinds: dict[str, int] = {}
@@ -58,9 +58,13 @@ class RecordShape:
                 self._subshapes[name] = RecordShape(nested)
             else:
                 self._kinds[name] = _PLAIN
+        self._plain = frozenset(name for name, kind in self._kinds.items() if kind == _PLAIN)
 
     def to_avro(self, data: dict[str, Any]) -> dict[str, Any]:
-        """The Avro datum of ``data`` (unknown keys go to ``extra``)."""
+        """The Avro datum of ``data`` (unknown keys go to ``extra``); ``data`` itself when every
+        key is a plain field (the common case: nothing to convert, so no copy)."""
+        if data.keys() <= self._plain:
+            return data
         out: dict[str, Any] = {}
         extra: dict[str, Any] | None = None
         kinds = self._kinds

@@ -257,15 +257,18 @@ class V1Codec:
         absent); raises SchemaError if it does not fit."""
         try:
             key = (event["eventType"], event["schemaVersion"])
+            event_data = event[EVENT_DATA_FIELD]
         except (KeyError, TypeError) as exc:
             raise SchemaError(f"not a canonical event: {exc}") from exc
         target = self._by_type_version.get(key) or self._encode_target(*key)
-        datum = dict(event)
+        # eventData is swapped for its Avro shape in place and put back (cheaper than a copy).
         try:
-            datum[EVENT_DATA_FIELD] = target.writer_shape.to_avro(event[EVENT_DATA_FIELD])
-            return target.header + target.encode_body(datum)
+            event[EVENT_DATA_FIELD] = target.writer_shape.to_avro(event_data)
+            return target.header + target.encode_body(event)
         except _ENCODE_ERRORS as exc:
             raise SchemaError(f"event {event.get('eventId')} does not fit its schema: {exc}") from exc
+        finally:
+            event[EVENT_DATA_FIELD] = event_data
 
     def decode(self, data: bytes) -> dict[str, Any]:
         """The canonical validated event of wire bytes; raises SchemaError on a bad payload."""

@@ -21,7 +21,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Produ
 
 from consumers.runtime import Backoff, Shutdown, consumer_config
 from consumers.validate import metrics
-from consumers.validate.core import DeadLetter, TenantStoreError, Validator
+from consumers.validate.core import DeadLetter, TenantStoreError, Valid, Validator
 from consumers.validate.exceptions import FatalKafkaError
 from consumers.validate.tenants import TenantDirectory
 from interlog.metrics import serve_metrics
@@ -71,6 +71,14 @@ def producer_config(settings: Settings) -> dict[str, Any]:
         "queue.buffering.max.messages": 200000,
         "log_level": 4,
     }
+
+
+def _encode_failed(event: dict[str, Any], exc: SchemaError) -> dict[str, Any]:
+    """The DLQ record of a validated event its schema rejected (a validator/schema mismatch)."""
+    return {"stage": "validate", "reason": "encode_failed",
+            "errors": [{"path": "", "message": str(exc)}],
+            "receivedAt": event["receivedAt"].isoformat(),
+            "payload": {"eventId": event["eventId"], "eventType": event["eventType"]}}
 
 
 def _where(msg: Message) -> tuple[str, int, int]:
@@ -195,37 +203,43 @@ class ValidateStage:
 
     def _transaction(self, records: list[Message]) -> Counter[tuple[str, str, str]]:
         """Produce every outcome and the offsets in one transaction; returns outcome tallies."""
-        producer, codec, validator = self.producer, self.codec, self.validator
+        producer, encode, validate = self.producer, self.codec.encode, self.validator.validate
+        produce = producer.produce
         v1, dlq = self.topics.v1, self.topics.dlq
         tally: Counter[tuple[str, str, str]] = Counter()
-        positions: dict[tuple[str, int], int] = {}
-        validator.counts.clear()
+        v1_by_type: dict[str, int] = {}
+        positions: dict[int, int] = {}  # partition of the raw topic -> next offset
+        self.validator.counts.clear()
         producer.begin_transaction()
         for msg in records:
-            outcome = validator.validate(msg.value())
-            key = msg.key()
-            if isinstance(outcome, DeadLetter):
-                topic, value = dlq, orjson.dumps(outcome.record)
-                label = outcome.event_type if outcome.event_type in CATALOG else "unknown"
-                tally[("dlq", outcome.reason, label or "unknown")] += 1
-            else:
+            outcome = validate(msg.value())
+            if type(outcome) is Valid:
                 event = outcome.event
                 # Equal to the raw key, unless the session id had to be pseudonymised (it held PII).
-                key = f"{event['tenantId']}:{event['sessionId']}".encode()
+                key: bytes | None = f"{event['tenantId']}:{event['sessionId']}".encode()
                 try:
-                    topic, value = v1, codec.encode(event)
-                    tally[("v1", "", event["eventType"])] += 1
+                    topic, value = v1, encode(event)
+                    event_type = event["eventType"]
+                    v1_by_type[event_type] = v1_by_type.get(event_type, 0) + 1
                 except SchemaError as exc:  # a validator/schema mismatch: keep the record, say why
-                    record = {"stage": "validate", "reason": "encode_failed",
-                              "errors": [{"path": "", "message": str(exc)}],
-                              "receivedAt": event["receivedAt"].isoformat(),
-                              "payload": {"eventId": event["eventId"], "eventType": event["eventType"]}}
-                    topic, value = dlq, orjson.dumps(record)
+                    topic, value = dlq, orjson.dumps(_encode_failed(event, exc))
                     tally[("dlq", "encode_failed", event["eventType"])] += 1
-            self._produce(topic, value, key)
-            topic_name, partition, offset = _where(msg)
-            positions[(topic_name, partition)] = offset + 1
-        offsets = [TopicPartition(t, p, o) for (t, p), o in positions.items()]
+            else:
+                assert isinstance(outcome, DeadLetter)
+                topic, value, key = dlq, orjson.dumps(outcome.record), msg.key()
+                label = outcome.event_type if outcome.event_type in CATALOG else "unknown"
+                tally[("dlq", outcome.reason, label or "unknown")] += 1
+            try:
+                produce(topic, value, key)
+            except BufferError:
+                self._produce(topic, value, key)
+            partition, offset = msg.partition(), msg.offset()
+            assert partition is not None and offset is not None  # set on every consumed record
+            positions[partition] = offset + 1
+        for event_type, n in v1_by_type.items():
+            tally[("v1", "", event_type)] = n
+        raw = self.topics.raw
+        offsets = [TopicPartition(raw, p, o) for p, o in positions.items()]
         producer.send_offsets_to_transaction(offsets, self.consumer.consumer_group_metadata(),
                                              TXN_TIMEOUT_S)
         self._commit()

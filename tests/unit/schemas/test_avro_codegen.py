@@ -9,6 +9,8 @@ from typing import Any
 import fastavro
 import pytest
 from fastavro.utils import generate_many
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from schemas.avro_writer import SMALL, compile_writer, zigzag
 from schemas.registry import default_registry
@@ -109,3 +111,33 @@ def test_compiled_reader_handles_maps_arrays_and_named_references() -> None:
     assert compile_reader(OTHER)(data, 0) == (datum, len(data))
     with pytest.raises((IndexError, ValueError)):
         compile_reader(OTHER)(data[:-4], 0)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.integers(min_value=-(2**63), max_value=2**63 - 1))
+def test_timestamp_micros_of_any_long_is_its_zigzag(n: int) -> None:
+    from schemas.avro_writer import timestamp_micros
+
+    assert timestamp_micros(n) == zigzag(n)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.datetimes(min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(9999, 12, 30),
+                    timezones=st.just(dt.UTC)))
+def test_timestamp_micros_of_any_datetime_matches_fastavro(moment: dt.datetime) -> None:
+    from schemas.avro_writer import timestamp_micros
+
+    buffer = io.BytesIO()
+    fastavro.schemaless_writer(buffer, {"type": "long", "logicalType": "timestamp-micros"}, moment)
+    assert timestamp_micros(moment) == buffer.getvalue()
+
+
+def test_timestamp_micros_cache_stays_bounded_and_correct() -> None:
+    from schemas import avro_writer
+
+    base = avro_writer.micros(dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    step = 1 << 27  # a new cached high part every step
+    for i in range(avro_writer._HIGH_GROUPS_MAX + 10):
+        n = base + i * step
+        assert avro_writer.timestamp_micros(n) == zigzag(n)
+    assert len(avro_writer._HIGH_GROUPS) <= avro_writer._HIGH_GROUPS_MAX

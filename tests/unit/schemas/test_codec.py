@@ -211,3 +211,16 @@ def test_encode_needs_every_canonical_key() -> None:
     del event["referrer"]
     with pytest.raises(SchemaError):
         V1Codec.from_file().encode(event)
+
+
+def test_encode_leaves_the_event_as_it_was() -> None:
+    codec = V1Codec.from_file()
+    event = canonical("PAGE_VIEW", eventData={"viewDuration": 3, "someUnknownField": {"a": 1}})
+    before = {**event, "eventData": dict(event["eventData"])}
+    codec.encode(event)
+    assert event == before
+    bad = canonical("PAGE_VIEW", eventData={"viewDuration": "long"})
+    data = bad["eventData"]
+    with pytest.raises(SchemaError):
+        codec.encode(bad)
+    assert bad["eventData"] is data
