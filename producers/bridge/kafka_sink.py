@@ -158,13 +158,10 @@ class RawEventSink:
     async def _pump(self) -> None:
         """Serve delivery reports and error callbacks on the event loop."""
         while True:
-            if self._fatal:
-                self._replace_fatally_failed_producer()
-            producer = self._producer
-            if producer is not None:
-                producer.poll(0)
-            if self._retired:
-                self._poll_retired()
+            try:
+                self._serve_reports()
+            except Exception:  # never let the pump die: every waiting request would time out
+                log.exception("delivery pump error")
             if self._waiting:
                 await asyncio.sleep(BUSY_POLL_S)
             else:
@@ -172,6 +169,15 @@ class RawEventSink:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(IDLE_POLL_S):
                         await self._wake.wait()
+
+    def _serve_reports(self) -> None:
+        if self._fatal:
+            self._replace_fatally_failed_producer()
+        producer = self._producer
+        if producer is not None:
+            producer.poll(0)
+        if self._retired:
+            self._poll_retired()
 
     def _poll_retired(self) -> None:
         now = time.monotonic()
