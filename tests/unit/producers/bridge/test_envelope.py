@@ -38,6 +38,9 @@ def test_a_minimal_event_is_valid() -> None:
 @pytest.mark.parametrize(("bad", "reason"), [
     (event(eventId=...), "invalid_event_id"),
     (event(eventId="123"), "invalid_event_id"),
+    (event(eventId="zzzzzzzz-3c1e-4e55-9a8e-111111111111"), "invalid_event_id"),
+    (event(eventId="6f1c1f0e-3c1e-4e55-9a8e-1111111111111"), "invalid_event_id"),
+    (event(eventId="6f1c1f0e+3c1e-4e55-9a8e-111111111111"), "invalid_event_id"),
     (event(eventId=7), "invalid_event_id"),
     (event(eventType=""), "invalid_event_type"),
     (event(eventType=["PAGE_VIEW"]), "invalid_event_type"),
