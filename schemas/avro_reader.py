@@ -13,7 +13,7 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
-from schemas.avro_writer import full_name
+from schemas.avro_writer import SourceCompiler
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _unpack_double = struct.Struct("<d").unpack_from
@@ -48,24 +48,11 @@ def read_boolean(buf: bytes, pos: int) -> bool:
     return b == 1
 
 
-class _Compiler:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self.functions: dict[str, str] = {}
-        self.counter = 0
-
-    def fresh(self, prefix: str) -> str:
-        self.counter += 1
-        return f"{prefix}{self.counter}"
-
+class _Compiler(SourceCompiler):
     def record(self, schema: dict[str, Any], namespace: str) -> str:
-        name = schema["name"]
-        space = schema.get("namespace", namespace)
-        full = full_name(name, space)
-        if full in self.functions:
-            return self.functions[full]
-        function = self.fresh("_record")
-        self.functions[full] = function
+        full, function, new = self.claim_record(schema, namespace)
+        if not new:
+            return function
         body = ["    d = {}"]
         for field in schema["fields"]:
             target = self.fresh("v")
@@ -82,11 +69,7 @@ class _Compiler:
         if isinstance(schema, str):
             if schema in _PRIMITIVES:
                 return self.primitive(schema, None, target, indent)
-            full = full_name(schema, namespace)
-            function = self.functions.get(full) or self.functions.get(schema)
-            if function is None:
-                raise ValueError(f"unknown named type {schema}")
-            return [f"{indent}{target}, p = {function}(buf, p)"]
+            return [f"{indent}{target}, p = {self.named_function(schema, namespace)}(buf, p)"]
         kind = schema["type"]
         if kind == "record":
             return [f"{indent}{target}, p = {self.record(schema, namespace)}(buf, p)"]

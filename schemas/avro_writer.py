@@ -35,6 +35,35 @@ def full_name(name: str, namespace: str | None) -> str:
     return name if "." in name or not namespace else f"{namespace}.{name}"
 
 
+class SourceCompiler:
+    """What the generated Avro writer and reader share: source lines, fresh local names and one
+    generated function per record, found by the record's full name."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.functions: dict[str, str] = {}  # record full name -> generated function name
+        self.counter = 0
+
+    def fresh(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def claim_record(self, schema: dict[str, Any], namespace: str) -> tuple[str, str, bool]:
+        """(full name, function name, is new) of a record schema; a new one is registered."""
+        full = full_name(schema["name"], schema.get("namespace", namespace))
+        if full in self.functions:
+            return full, self.functions[full], False
+        function = self.functions[full] = self.fresh("_record")
+        return full, function, True
+
+    def named_function(self, name: str, namespace: str) -> str:
+        """The generated function of a record referenced by ``name`` (raises if none)."""
+        function = self.functions.get(full_name(name, namespace)) or self.functions.get(name)
+        if function is None:
+            raise ValueError(f"unknown named type {name}")
+        return function
+
+
 def zigzag(n: int) -> bytes:
     """Avro ``long``: zig-zag varint; raises on non-integers and values outside 64 bits."""
     if not isinstance(n, int):
@@ -109,30 +138,15 @@ _PY_TYPES = {"null": "NoneType", "boolean": "bool", "int": "int", "long": "int",
              "double": "float", "string": "str", "bytes": "bytes"}
 
 
-class _Compiler:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self.named: dict[str, dict[str, Any]] = {}
-        self.functions: dict[str, str] = {}  # record full name -> generated function name
-        self.counter = 0
-
-    def fresh(self, prefix: str) -> str:
-        self.counter += 1
-        return f"{prefix}{self.counter}"
-
+class _Compiler(SourceCompiler):
     def record(self, schema: dict[str, Any], namespace: str, strict: bool = False) -> str:
         """Emit the function of a record schema; returns its name.
 
         ``strict``: every field must be present (``d[name]``, faster); else absent means null.
         """
-        name = schema["name"]
-        space = schema.get("namespace", namespace)
-        full = full_name(name, space)
-        if full in self.functions:
-            return self.functions[full]
-        function = self.fresh("_record")
-        self.functions[full] = function
-        self.named[full] = schema
+        full, function, new = self.claim_record(schema, namespace)
+        if not new:
+            return function
         body: list[str] = []
         for field in schema["fields"]:
             value = self.fresh("v")
@@ -150,11 +164,7 @@ class _Compiler:
         if isinstance(schema, str):
             if schema in _PY_TYPES:
                 return self.primitive(schema, None, var, indent)
-            full = full_name(schema, namespace)
-            target = self.named.get(full) or self.named.get(schema)
-            if target is None:
-                raise ValueError(f"unknown named type {schema}")
-            return [f"{indent}{self.functions.get(full) or self.functions[schema]}({var}, ap)"]
+            return [f"{indent}{self.named_function(schema, namespace)}({var}, ap)"]
         kind = schema["type"]
         if kind == "record":
             return [f"{indent}{self.record(schema, namespace)}({var}, ap)"]
