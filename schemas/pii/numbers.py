@@ -34,6 +34,7 @@ DIGIT_RUN: Final = re.compile(r"(?<![\w.+\-])[+(]?[0-9]+(?:[ ().\-/]{1,3}[0-9]+)
 """No trailing look-ahead on purpose: a run glued to a letter (``1920x1080``, ``2026-11-22T10``) is
 rejected in Python after the match, which keeps matching linear (no backtracking)."""
 _DIGIT_GROUP: Final = re.compile(r"[0-9]+")
+_LAST_GROUP: Final = re.compile(r"[0-9]+\)?$")
 _CARD_SEPARATORS: Final = re.compile(r"[0-9]+(?:[ \-][0-9]+)*")
 _SSN_SHAPE: Final = re.compile(r"[0-9]{3}([ \-])[0-9]{2}\1[0-9]{4}")
 _DATE_LIKE: Final = re.compile(
@@ -150,9 +151,18 @@ def scrub_digit_runs(text: str, counts: Counter[str]) -> str:
     Cost is linear in the number of digit groups (at most 8 windows are tried per group)."""
 
     def substitute(match: re.Match[str]) -> str:
-        end = match.end()
+        run, end = match.group(0), match.end()
         if end < len(text) and (text[end].isalnum() or text[end] == "_"):
-            return match.group(0)
-        return _scrub_run(match.group(0), counts)
+            # The last group is part of a word (``1920x1080``, ``0A``): it is not a value, but the
+            # groups before it are when a boundary separates them (``4111 1111 1111 1111 0A``).
+            last = _LAST_GROUP.search(run)
+            assert last is not None  # a run always ends in a digit group
+            cut = last.start()
+            while cut > 0 and not run[cut - 1].isdigit():
+                cut -= 1
+            if cut == 0 or not _is_boundary(run[cut : last.start()]):
+                return run
+            return _scrub_run(run[:cut], counts) + run[cut:]
+        return _scrub_run(run, counts)
 
     return DIGIT_RUN.sub(substitute, text)
