@@ -204,7 +204,6 @@ class ValidateStage:
     def _transaction(self, records: list[Message]) -> Counter[tuple[str, str, str]]:
         """Produce every outcome and the offsets in one transaction; returns outcome tallies."""
         producer, encode, validate = self.producer, self.codec.encode, self.validator.validate
-        produce = producer.produce
         v1, dlq = self.topics.v1, self.topics.dlq
         tally: Counter[tuple[str, str, str]] = Counter()
         v1_by_type: dict[str, int] = {}
@@ -229,10 +228,7 @@ class ValidateStage:
                 topic, value, key = dlq, orjson.dumps(outcome.record), msg.key()
                 label = outcome.event_type if outcome.event_type in CATALOG else "unknown"
                 tally[("dlq", outcome.reason, label or "unknown")] += 1
-            try:
-                produce(topic, value, key)
-            except BufferError:
-                self._produce(topic, value, key)
+            self._produce(topic, value, key)
             partition, offset = msg.partition(), msg.offset()
             assert partition is not None and offset is not None  # set on every consumed record
             positions[partition] = offset + 1
