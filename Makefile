@@ -57,7 +57,7 @@ bench: setup
 	.venv/bin/interlog bench --json
 
 lint: venv
-	.venv/bin/ruff check interlog producers consumers schemas aggregators tests
+	.venv/bin/ruff check interlog producers consumers schemas aggregators cli benchmarks tests
 	.venv/bin/mypy
 
 clean:

@@ -13,3 +13,7 @@ class ConfigurationError(InterlogError):
 
 class StackError(InterlogError):
     """The local stack cannot start or stop; the message says what to install or change."""
+
+
+class KeyStoreUnavailable(InterlogError):  # noqa: N818 - named for the condition
+    """API keys cannot be resolved now (PostgreSQL unreachable and no last known answer)."""

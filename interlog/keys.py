@@ -10,6 +10,8 @@ from typing import Literal
 import psycopg
 
 KeyKind = Literal["write", "read"]
+MAX_KEY_CHARS = 200
+"""Longer strings are not keys: refused without a lookup."""
 _PREFIX = {"write": "ilw", "read": "ilr"}
 
 

@@ -69,6 +69,22 @@ class BridgeLimits:
 
 
 @dataclass(frozen=True)
+class DatabaseLimits:
+    """Timeouts of every PostgreSQL connection (``INTERLOG_DB_*``), so that no stage can wedge on a
+    slow, locked, unreachable or frozen server: what the server enforces (statement, lock and
+    idle-in-transaction timeouts), what the kernel notices (TCP keepalives, unacknowledged data),
+    and what only the client can (``call_deadline_s``: a call that takes longer is abandoned by
+    severing its socket, even when the server process is stopped and cancels go unanswered)."""
+
+    connect_timeout_s: int = 5
+    statement_timeout_s: float = 30.0
+    lock_timeout_s: float = 10.0
+    idle_in_transaction_timeout_s: float = 60.0
+    keepalive_idle_s: int = 10
+    call_deadline_s: float = 45.0
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a process needs to know about its surroundings."""
 
@@ -79,6 +95,7 @@ class Settings:
     ports: StackPorts
     topics: Topics
     bridge: BridgeLimits
+    db: DatabaseLimits
     schema_registry_url: str | None
     secret_key: Secret
     retention_days: int
@@ -173,6 +190,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env, "INTERLOG_BRIDGE_PRODUCE_TIMEOUT_S", BridgeLimits.produce_timeout_s
         ),
     )
+    db = DatabaseLimits(
+        connect_timeout_s=_int(env, "INTERLOG_DB_CONNECT_TIMEOUT_S", DatabaseLimits.connect_timeout_s),
+        statement_timeout_s=_float(
+            env, "INTERLOG_DB_STATEMENT_TIMEOUT_S", DatabaseLimits.statement_timeout_s),
+        lock_timeout_s=_float(env, "INTERLOG_DB_LOCK_TIMEOUT_S", DatabaseLimits.lock_timeout_s),
+        idle_in_transaction_timeout_s=_float(
+            env, "INTERLOG_DB_IDLE_IN_TRANSACTION_TIMEOUT_S", DatabaseLimits.idle_in_transaction_timeout_s),
+        keepalive_idle_s=_int(env, "INTERLOG_DB_KEEPALIVE_IDLE_S", DatabaseLimits.keepalive_idle_s),
+        call_deadline_s=_float(env, "INTERLOG_DB_CALL_DEADLINE_S", DatabaseLimits.call_deadline_s),
+    )
     topics = Topics(
         raw=env.get("INTERLOG_TOPIC_RAW") or Topics.raw,
         v1=env.get("INTERLOG_TOPIC_V1") or Topics.v1,
@@ -187,6 +214,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ports=ports,
         topics=topics,
         bridge=limits,
+        db=db,
         schema_registry_url=env.get("INTERLOG_SCHEMA_REGISTRY_URL") or None,
         secret_key=Secret(env.get("INTERLOG_SECRET_KEY", "")),
         retention_days=_int(env, "INTERLOG_RETENTION_DAYS", 90),
@@ -221,6 +249,8 @@ def to_env(settings: Settings) -> dict[str, str]:
     }
     for f in dataclasses.fields(StackPorts):
         env[f"INTERLOG_STACK_{f.name.upper()}_PORT"] = str(getattr(settings.ports, f.name))
+    for f in dataclasses.fields(DatabaseLimits):
+        env[f"INTERLOG_DB_{f.name.upper()}"] = str(getattr(settings.db, f.name))
     if settings.schema_registry_url:
         env["INTERLOG_SCHEMA_REGISTRY_URL"] = settings.schema_registry_url
     if settings.secret_key.value:

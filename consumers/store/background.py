@@ -17,11 +17,12 @@ from dataclasses import dataclass
 
 import psycopg
 
-from consumers.store.connection import LazyConnection
 from consumers.store.dlq import DlqSender
 from consumers.store.prepare import PreparedEvents, prepare_events
 from consumers.store.records import TriagedBatch
-from consumers.store.writer import FastPathGate, PartitionCatalog, WriteResult, write_prepared
+from consumers.store.writer import FastPathGate, WriteResult, write_prepared
+from interlog.db import LazyConnection
+from interlog.partitions import PartitionCatalog
 from interlog.settings import Settings
 
 
@@ -45,7 +46,7 @@ class BackgroundWriter:
         self._dlq = DlqSender(settings)
         self._partitions = PartitionCatalog()
         self._gate = FastPathGate()
-        self._db = LazyConnection(self._settings.database_url)
+        self._db = LazyConnection(settings.database_url, settings.db, "interlog-store-writer")
         self._pending: Future[Outcome] | None = None
 
     @property

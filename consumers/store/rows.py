@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -138,12 +138,3 @@ DIRECT_DUMPERS: tuple[type[adapt.Dumper], ...] = (UuidTextBinaryDumper, JsonbTex
 def event_key(tenant_id: str, event_id: str, timestamp: datetime) -> tuple[str, str, datetime]:
     """Identity of a stored row: the primary key of ``user_interaction_event``."""
     return (tenant_id, event_id.lower(), timestamp)
-
-
-def month_start(ts: datetime) -> datetime:
-    """First instant (UTC) of the month holding ``ts``; the key of its partition."""
-    return ts.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
-def older_than_retention(ts: datetime, now: datetime, retention_days: int) -> bool:
-    return ts < now - timedelta(days=retention_days)

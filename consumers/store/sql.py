@@ -40,14 +40,6 @@ COPY_EVENTS_DIRECT = (
     + ") FROM STDIN (FORMAT BINARY)"
 )
 
-KNOWN_PARTITIONS = """
-SELECT c.relname
-FROM pg_inherits i
-JOIN pg_class c ON c.oid = i.inhrelid
-WHERE i.inhparent = 'interlog.user_interaction_event'::regclass
-"""
-
-ENSURE_PARTITION = "SELECT interlog.ensure_event_partition(%s::date)"
 
 _FIRST_WINS = "CASE WHEN (EXCLUDED.start_time, EXCLUDED.first_event_id) < (s.start_time, s.first_event_id)" \
     " THEN EXCLUDED.{col} ELSE s.{col} END"

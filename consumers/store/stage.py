@@ -31,12 +31,12 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaExcepti
 from consumers.runtime import Backoff, Shutdown, consumer_config
 from consumers.store import metrics
 from consumers.store.background import BackgroundWriter, Outcome
-from consumers.store.connection import LazyConnection
 from consumers.store.exceptions import OffsetConflictError, StoreError
 from consumers.store.health import StateLog
 from consumers.store.prepare import prepare_events
 from consumers.store.records import triage
 from consumers.store.writer import read_offsets
+from interlog.db import LazyConnection
 from interlog.metrics import serve_metrics
 from interlog.settings import Settings, Topics
 from schemas.codec import V1Codec
@@ -72,7 +72,7 @@ class StoreStage:
         self._group_id = group_id_for(settings)
         self._codec = V1Codec.from_settings(settings)
         self._writer = BackgroundWriter(settings, self._group_id, self._topic)
-        self._db = LazyConnection(self._settings.database_url)
+        self._db = LazyConnection(settings.database_url, settings.db, "interlog-store")
         self._consumer: Consumer | None = None
         self._expected: dict[int, int | None] = {}  # owned partition -> stored next offset
         self._buffer: list[Message] = []

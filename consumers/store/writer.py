@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -36,7 +36,8 @@ import psycopg
 from consumers.store import sql
 from consumers.store.exceptions import OffsetConflictError
 from consumers.store.prepare import AggregateParams, PreparedEvents, aggregate_params, prepare_events
-from consumers.store.rows import DIRECT_DUMPERS, STAGING_TYPES, TARGET_TYPES, event_key, month_start
+from consumers.store.rows import DIRECT_DUMPERS, STAGING_TYPES, TARGET_TYPES, event_key
+from interlog.partitions import PartitionCatalog
 
 
 @dataclass(frozen=True)
@@ -79,64 +80,6 @@ class FastPathGate:
         else:
             self._penalty = min(max(1, self._penalty * 2), self._max_skip)
             self._skip = self._penalty
-
-
-#: Months created ahead of the current one (the migration does the same at creation).
-AHEAD_MONTHS = 2
-
-
-class PartitionCatalog:
-    """Months that have a partition of ``user_interaction_event``; creates missing ones."""
-
-    def __init__(self) -> None:
-        self._known: set[tuple[int, int]] | None = None
-
-    def forget(self) -> None:
-        """Drop the cache (after a failed write: a partition may have been dropped meanwhile)."""
-        self._known = None
-
-    def ensure(self, conn: psycopg.Connection[Any], timestamps: Iterable[datetime],
-               now: datetime | None = None) -> list[str]:
-        """Create the missing partitions of every month from the oldest to the newest of
-        ``timestamps`` (all inside the retention window), each in its own short transaction.
-        A batch that reaches the current month also gets the next two months created ahead."""
-        if self._known is None:
-            with conn.transaction():
-                names = [row[0] for row in conn.execute(sql.KNOWN_PARTITIONS)]
-            self._known = {m for m in map(_month_of_name, names) if m is not None}
-        stamps = list(timestamps)
-        if not stamps:
-            return []
-        first, last = month_start(min(stamps)), month_start(max(stamps))
-        current = month_start(now or datetime.now(UTC))
-        end = (last.year, last.month)
-        if last >= current:
-            end = _add_months(end, AHEAD_MONTHS)
-        wanted: set[tuple[int, int]] = set()
-        year_month = (first.year, first.month)
-        while year_month <= end:
-            wanted.add(year_month)
-            year_month = _add_months(year_month, 1)
-        created: list[str] = []
-        for year, month in sorted(wanted - self._known):
-            with conn.transaction():
-                row = conn.execute(sql.ENSURE_PARTITION, (f"{year:04d}-{month:02d}-01",)).fetchone()
-            if row is not None:
-                created.append(str(row[0]))
-            self._known.add((year, month))
-        return created
-
-
-def _add_months(year_month: tuple[int, int], months: int) -> tuple[int, int]:
-    index = year_month[0] * 12 + year_month[1] - 1 + months
-    return index // 12, index % 12 + 1
-
-
-def _month_of_name(name: str) -> tuple[int, int] | None:
-    parts = name.rsplit("_", 2)
-    if len(parts) != 3 or not (parts[1].isdigit() and parts[2].isdigit()):
-        return None
-    return int(parts[1]), int(parts[2])
 
 
 def write_batch(

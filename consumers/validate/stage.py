@@ -306,7 +306,7 @@ class ValidateStage:
 
 
 def build_stage(settings: Settings, shutdown: Shutdown) -> tuple[ValidateStage, TenantDirectory]:
-    tenants = TenantDirectory(settings.database_url, TenantSecrets.from_settings(settings))
+    tenants = TenantDirectory(settings.database_url, settings.db, TenantSecrets.from_settings(settings))
     validator = Validator(tenants, settings.retention_days,
                           max_record_bytes=settings.bridge.max_event_bytes + RECORD_SLACK_BYTES)
     codec = V1Codec.from_settings(settings)

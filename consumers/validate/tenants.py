@@ -12,6 +12,8 @@ import time
 import psycopg
 
 from consumers.validate.core import TenantPolicy, TenantStoreError
+from interlog.db import connect, deadline
+from interlog.settings import DatabaseLimits
 from schemas.tenant_secrets import TenantSecrets
 
 _MISSING = TenantPolicy(b"", False)
@@ -20,8 +22,10 @@ _MISSING = TenantPolicy(b"", False)
 class TenantDirectory:
     """``policy(tenant_id)`` for :class:`consumers.validate.core.Validator`."""
 
-    def __init__(self, database_url: str, secrets: TenantSecrets, ttl_s: float = 30.0) -> None:
+    def __init__(self, database_url: str, limits: DatabaseLimits, secrets: TenantSecrets,
+                 ttl_s: float = 30.0) -> None:
         self._database_url = database_url
+        self._limits = limits
         self._secrets = secrets
         self._ttl_s = ttl_s
         self._cache: dict[str, tuple[float, TenantPolicy]] = {}
@@ -30,7 +34,7 @@ class TenantDirectory:
 
     def _connection(self) -> psycopg.Connection[tuple[object, ...]]:
         if self._conn is None or self._conn.closed:
-            self._conn = psycopg.connect(self._database_url, autocommit=True, connect_timeout=10)
+            self._conn = connect(self._database_url, self._limits, "interlog-validate")
         return self._conn
 
     def policy(self, tenant_id: str) -> TenantPolicy | None:
@@ -51,6 +55,11 @@ class TenantDirectory:
 
     def _load(self, tenant_id: str) -> TenantPolicy | None:
         conn = self._connection()
+        with deadline(conn, self._limits.call_deadline_s):
+            return self._policy_row(conn, tenant_id)
+
+    def _policy_row(self, conn: psycopg.Connection[tuple[object, ...]],
+                    tenant_id: str) -> TenantPolicy | None:
         row = conn.execute(
             "SELECT consent_default FROM interlog.tenant WHERE tenant_id = %s", (tenant_id,)
         ).fetchone()

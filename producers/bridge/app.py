@@ -18,6 +18,8 @@ from typing import Any
 
 import orjson
 
+from interlog.exceptions import KeyStoreUnavailable
+from interlog.key_directory import KeyDirectory, KeyGrant
 from interlog.metrics import CONTENT_TYPE_LATEST, metrics_payload
 from interlog.settings import Settings
 from producers.bridge import envelope
@@ -32,10 +34,10 @@ from producers.bridge.exceptions import (
     RateLimited,
     RequestRejected,
     Unauthorized,
+    Unavailable,
     UnsupportedMediaType,
 )
 from producers.bridge.kafka_sink import RawEventSink
-from producers.bridge.keydirectory import KeyDirectory, KeyGrant
 from producers.bridge.metrics import EVENTS_ACCEPTED, EVENTS_REJECTED, REQUEST_SECONDS, REQUESTS
 from producers.bridge.openapi import openapi_json
 from producers.bridge.ratelimit import RateLimiter
@@ -167,13 +169,19 @@ class BridgeApp:
     async def _preflight(self, scope: Scope, send: Send, exchange: _Exchange) -> int:
         key = request_key(None, scope["query_string"])
         if key is not None and exchange.origin is not None:
-            grant = await self._keys.resolve(key)
+            grant = await self._resolve(key)
             exchange.grant = grant if grant is not None and grant.kind == "write" else None
         allowed = await self._allowed_origins(exchange) if exchange.origin is not None else frozenset()
         return await _respond(send, 204, b"", preflight_headers(exchange.origin, allowed))
 
+    async def _resolve(self, key: str) -> KeyGrant | None:
+        try:
+            return await self._keys.resolve(key)
+        except KeyStoreUnavailable as exc:
+            raise Unavailable(str(exc), retry_after_s=2) from None
+
     async def _authorize(self, key: str, exchange: _Exchange) -> KeyGrant:
-        grant = await self._keys.resolve(key)
+        grant = await self._resolve(key)
         if grant is None:
             raise Unauthorized("unknown or revoked write key")
         if grant.kind != "write":

@@ -25,9 +25,6 @@ PRODUCER_QUEUE = Gauge(
     "interlog_bridge_producer_queue_messages", "Messages in the producer's local queue."
 )
 KAFKA_READY = Gauge("interlog_bridge_kafka_ready", "1 when the last Kafka metadata request succeeded.")
-KEY_LOOKUPS = Counter(
-    "interlog_bridge_key_lookups_total", "Write-key resolutions by result.", ["result"]
-)
 DELIVERY_FAILURES = Counter(
     "interlog_bridge_delivery_failures_total", "Kafka delivery reports with an error."
 )

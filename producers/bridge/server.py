@@ -14,10 +14,10 @@ from collections.abc import Iterator
 
 import uvicorn
 
+from interlog.key_directory import KeyDirectory
 from interlog.settings import Settings
 from producers.bridge.app import BridgeApp
 from producers.bridge.kafka_sink import RawEventSink
-from producers.bridge.keydirectory import KeyDirectory
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,8 @@ class _Server(uvicorn.Server):
 
 def build_app(settings: Settings) -> BridgeApp:
     return BridgeApp(
-        settings, RawEventSink(settings), KeyDirectory(settings.database_url, settings.bridge.key_cache_ttl_s)
+        settings, RawEventSink(settings),
+        KeyDirectory(settings.database_url, settings.db, settings.bridge.key_cache_ttl_s, "interlog-bridge"),
     )
 
 

@@ -24,7 +24,7 @@ class ServiceProcess:
         self.log_path = log_path
         self._log = open(log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "interlog", *command], env=env, stdout=self._log,
+            [sys.executable, "-m", "cli", *command], env=env, stdout=self._log,
             stderr=subprocess.STDOUT, start_new_session=True,
         )
 

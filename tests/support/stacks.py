@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from cli.stack.local import LocalStack
+from cli.stack.topics import TopicSpec, ensure_topics, topic_specs
 from interlog.settings import Settings, StackPorts, Topics, load_settings
-from interlog.stack.local import LocalStack
-from interlog.stack.topics import TopicSpec, ensure_topics, topic_specs
 
 
 def free_ports(count: int) -> list[int]:

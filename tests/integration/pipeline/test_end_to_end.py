@@ -65,7 +65,7 @@ def _dlq(settings: Settings, expected: int) -> list[dict[str, object]]:
     records: list[dict[str, object]] = []
     try:
         def enough() -> bool:
-            records.extend(json.loads(m.value()) for m in consumer.consume(100, 0.5) if not m.error())
+            records.extend(json.loads(m.value() or b"") for m in consumer.consume(100, 0.5) if not m.error())
             return len(records) >= expected
         wait_until(enough, 60, what=f"{expected} DLQ records")
     finally:

@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from cli.stack.local import LocalStack
 from interlog.keys import create_key
-from interlog.stack.local import LocalStack
 from producers.sdk import Client
 from tests.integration.producers.running_bridge import make_event, read_raw, running_bridge
 from tests.support.stacks import running_stack, with_fresh_topics

@@ -56,7 +56,7 @@ def test_sdk_retries_after_429_until_everything_is_accepted(settings: Settings, 
 def test_simulate_sends_catalogue_traffic(settings: Settings, write_key: str, tmp_path: Path) -> None:
     with running_bridge(settings, tmp_path) as bridge:
         done = subprocess.run(
-            [sys.executable, "-m", "interlog", "simulate", "--users", "5", "--duration-s", "3",
+            [sys.executable, "-m", "cli", "simulate", "--users", "5", "--duration-s", "3",
              "--rate", "10", "--seed", "7", "--write-key", write_key, "--endpoint", bridge.url],
             env={**to_env(bridge.settings), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True,
             timeout=120, check=False,

@@ -27,12 +27,13 @@ def _read_all(settings: Settings, topic: str, expected: int, isolation: str) -> 
     try:
         while len(eof) < partitions or len(values) < expected:
             for msg in consumer.consume(500, timeout=1.0):
-                if msg.error():
-                    if msg.error().code() == -191:  # _PARTITION_EOF
-                        eof.add(msg.partition())
+                error = msg.error()
+                if error is not None:
+                    if error.code() == -191:  # _PARTITION_EOF
+                        eof.add(msg.partition() or 0)
                         continue
-                    raise AssertionError(msg.error())
-                values.append(msg.value())
+                    raise AssertionError(error)
+                values.append(msg.value() or b"")
             if len(eof) == partitions and len(values) >= expected:
                 break
     finally:

@@ -11,8 +11,8 @@ import sys
 import psycopg
 import pytest
 
+from cli.stack.processes import pid_alive, port_answers
 from interlog.settings import Settings, to_env
-from interlog.stack.processes import pid_alive, port_answers
 from tests.support.stacks import temp_settings
 
 pytestmark = pytest.mark.integration
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.integration
 def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("INTERLOG_")}
     env.update(to_env(settings))
-    return subprocess.run([sys.executable, "-m", "interlog", *args], env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "cli", *args], env=env, capture_output=True,
                           text=True, timeout=300, check=False)
 
 
@@ -65,7 +65,7 @@ def test_up_is_idempotent_and_down_leaves_nothing_behind() -> None:
 
 
 def test_up_restarts_what_is_not_running() -> None:
-    from interlog.stack.local import LocalStack
+    from cli.stack.local import LocalStack
 
     settings = temp_settings()
     stack = LocalStack(settings, env={})

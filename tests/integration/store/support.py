@@ -13,8 +13,9 @@ import httpx
 import psycopg
 from confluent_kafka import Consumer, Producer
 
-from consumers.store.recompute import mismatches
-from consumers.store.sample_events import sample_events
+from aggregators.recomputation import QUERY_PARAMETERS, RECOMPUTED_TABLES
+from benchmarks.stored_events import sample_events
+from interlog.recompute import mismatches
 from interlog.settings import Settings
 from schemas.codec import V1Codec
 from tests.support.services import ServiceProcess
@@ -84,7 +85,7 @@ def assert_exactly_once(settings: Settings, tenant: str, events: Sequence[dict[s
         ).fetchone()
         assert total is not None and total[0] == len(ids), "an event is stored more than once"
         assert ids == {e["eventId"] for e in events}
-        assert mismatches(conn, tenant) == {}
+        assert aggregate_mismatches(conn, tenant) == {}
         sessions = conn.execute(
             "SELECT sum(event_count) FROM interlog.user_session WHERE tenant_id = %s", (tenant,)
         ).fetchone()
@@ -127,3 +128,8 @@ def read_topic(settings: Settings, topic: str, expected: int, timeout_s: float =
         consumer.close()
     assert len(values) >= expected, f"only {len(values)} of {expected} records on {topic}"
     return values
+
+
+def aggregate_mismatches(conn: psycopg.Connection[Any], tenant: str) -> dict[str, tuple[int, int, int]]:
+    """Every store aggregate of ``tenant`` compared with its recomputation from the event table."""
+    return mismatches(conn, tenant, RECOMPUTED_TABLES, QUERY_PARAMETERS)

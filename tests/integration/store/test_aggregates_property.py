@@ -15,9 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from consumers.store.recompute import mismatches
-from consumers.store.writer import OffsetClaim, PartitionCatalog, write_batch
+from consumers.store.writer import OffsetClaim, write_batch
+from interlog.partitions import PartitionCatalog
 from interlog.settings import Settings
+from tests.integration.store.support import aggregate_mismatches
 
 pytestmark = pytest.mark.integration
 
@@ -109,4 +110,4 @@ def test_any_arrival_gives_the_recomputed_aggregates(
         "SELECT event_id::text FROM interlog.user_interaction_event WHERE tenant_id = %s", (tenant,)
     ).fetchall()
     assert sorted(r[0] for r in rows) == sorted(e["eventId"] for e in events)
-    assert mismatches(conn, tenant) == {}
+    assert aggregate_mismatches(conn, tenant) == {}

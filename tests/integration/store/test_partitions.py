@@ -10,9 +10,9 @@ import orjson
 import psycopg
 import pytest
 
-from consumers.store.sample_events import sample_events
+from benchmarks.stored_events import sample_events
 from consumers.store.stage import group_id_for
-from consumers.store.writer import PartitionCatalog
+from interlog.partitions import PartitionCatalog
 from interlog.settings import Settings
 from tests.integration.store.support import (
     committed_offsets,

@@ -11,10 +11,10 @@ import psycopg
 import pytest
 
 from consumers.store.exceptions import OffsetConflictError
-from consumers.store.recompute import mismatches
-from consumers.store.writer import FastPathGate, OffsetClaim, PartitionCatalog, write_batch
+from consumers.store.writer import FastPathGate, OffsetClaim, write_batch
+from interlog.partitions import PartitionCatalog
 from interlog.settings import Settings
-from tests.integration.store.support import events_for, fresh_tenant
+from tests.integration.store.support import aggregate_mismatches, events_for, fresh_tenant
 
 pytestmark = pytest.mark.integration
 
@@ -50,7 +50,7 @@ def test_new_then_replayed_then_mixed_batches(conn: psycopg.Connection[Any]) -> 
     assert mixed.staged and mixed.inserted == second and mixed.duplicates == 25
 
     assert stored_ids(conn, tenant) == sorted(e["eventId"] for e in events)
-    assert mismatches(conn, tenant) == {}
+    assert aggregate_mismatches(conn, tenant) == {}
 
 
 def test_a_lost_compare_and_set_undoes_the_fast_path(conn: psycopg.Connection[Any]) -> None:
@@ -62,7 +62,7 @@ def test_a_lost_compare_and_set_undoes_the_fast_path(conn: psycopg.Connection[An
     with pytest.raises(OffsetConflictError):  # another consumer moved the offset past 10 meanwhile
         write_batch(conn, late, [OffsetClaim(0, 5, 50)], group, "paths", catalog)
     assert len(stored_ids(conn, tenant)) == 10
-    assert mismatches(conn, tenant) == {}
+    assert aggregate_mismatches(conn, tenant) == {}
     sessions = conn.execute("SELECT sum(event_count) FROM interlog.user_session WHERE tenant_id = %s",
                             (tenant,)).fetchone()
     assert sessions is not None and sessions[0] == 10
@@ -82,4 +82,4 @@ def test_after_a_conflict_the_gate_sends_new_events_through_the_staged_path(
     # new (copy), replay (copy fails -> staged), new but gated (staged), new again (copy)
     assert paths == [(False, 30), (True, 0), (True, 30), (False, 30)]
     assert stored_ids(conn, tenant) == sorted(e["eventId"] for e in events)
-    assert mismatches(conn, tenant) == {}
+    assert aggregate_mismatches(conn, tenant) == {}

@@ -8,7 +8,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from consumers.validate.sample_events import realistic_mix
+from benchmarks.raw_events import realistic_mix
 from interlog.settings import Settings
 from tests.integration.validate.kafka_io import count_topic, produce_raw
 from tests.support.services import service

@@ -57,7 +57,7 @@ def test_wrong_master_key_and_unknown_tenant_are_errors(stack_settings: Settings
 
 def test_directory_gives_consent_default_and_secret(stack_settings: Settings) -> None:
     secrets = TenantSecrets(stack_settings.database_url, MASTER)
-    directory = TenantDirectory(stack_settings.database_url, secrets)
+    directory = TenantDirectory(stack_settings.database_url, stack_settings.db, secrets)
     try:
         opted_out = _tenant(stack_settings, consent_default=False)
         policy = directory.policy(opted_out)

@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 import pytest
 
-from consumers.validate.sample_events import realistic_mix
+from benchmarks.raw_events import realistic_mix
 from interlog.settings import Settings
 from schemas.codec import V1Codec
 from tests.integration.validate.kafka_io import count_topic, produce_raw, read_topic

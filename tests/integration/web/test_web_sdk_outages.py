@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Page
 
+from cli.stack.kafka import KafkaServer
 from interlog.settings import Settings
-from interlog.stack.kafka import KafkaServer
 from tests.integration.web.harness import (
     PERSISTED_EVENT_IDS,
     RawTopicReader,

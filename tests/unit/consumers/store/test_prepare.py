@@ -11,10 +11,10 @@ import orjson
 import psycopg
 import pytest
 
+from benchmarks.stored_events import sample_events
 from consumers.store import sql
 from consumers.store.prepare import aggregate_params, prepare_events
 from consumers.store.rows import COLUMN_NAMES, JsonbTextBinaryDumper, UuidTextBinaryDumper
-from consumers.store.sample_events import sample_events
 from consumers.store.writer import FastPathGate
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)

@@ -8,8 +8,9 @@ from typing import Any
 import orjson
 
 from consumers.store.records import triage
-from consumers.store.rows import COLUMN_NAMES, event_row, month_start
+from consumers.store.rows import COLUMN_NAMES, event_row
 from consumers.store.writer import OffsetClaim
+from interlog.partitions import month_start
 from schemas.exceptions import SchemaError
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)

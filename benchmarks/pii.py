@@ -1,4 +1,4 @@
-"""Microbenchmark of the scrubbers: ``python -m schemas.pii.microbench [seconds_per_case]``.
+"""Microbenchmark of the scrubbers: ``python -m benchmarks.pii [seconds_per_case]``.
 
 Prints nanoseconds per call for clean strings (the common case, decided by the pre-filter),
 strings that trip the pre-filter but hold no PII (dates, long slugs), dirty strings, and a whole

@@ -26,7 +26,7 @@ DRAIN_TIMEOUT_S = 120.0
 
 
 def run(settings: Settings) -> None:
-    from interlog.stack.local import LocalStack
+    from cli.stack.local import LocalStack
     from producers.sdk import Client
     from producers.simulate import simulate
 

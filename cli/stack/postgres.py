@@ -9,9 +9,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from cli.stack.processes import ensure_port_free, log_tail, port_answers, wait_for
 from interlog.exceptions import StackError
 from interlog.settings import Settings
-from interlog.stack.processes import ensure_port_free, log_tail, port_answers, wait_for
 
 READY_TIMEOUT_S = 60.0
 SUPERUSER = "interlog"

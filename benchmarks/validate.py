@@ -24,12 +24,12 @@ import orjson
 import psycopg
 from confluent_kafka import Consumer, Producer, TopicPartition
 
+from benchmarks.raw_events import realistic_mix
+from cli.stack.topics import TopicSpec, ensure_topics
 from consumers.runtime import Shutdown, consumer_config
 from consumers.validate.core import Valid
-from consumers.validate.sample_events import realistic_mix
 from consumers.validate.stage import BATCH_MAX, build_stage
 from interlog.settings import Settings, Topics
-from interlog.stack.topics import TopicSpec, ensure_topics
 
 PARTITIONS = 3
 

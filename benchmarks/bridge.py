@@ -31,12 +31,12 @@ import orjson
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient
 
+from benchmarks.loadgen import build_request, percentile, run_load
+from cli.stack.topics import TopicSpec, ensure_topics
 from interlog.keys import create_key
 from interlog.settings import Settings, Topics, to_env
-from interlog.stack.topics import TopicSpec, ensure_topics
 from producers.bridge.envelope import received_at, stamp_suffix
 from producers.bridge.kafka_sink import producer_config
-from producers.bridge.loadgen import build_request, percentile, run_load
 
 BATCH_EVENTS = 50
 CLIENTS = 16
@@ -91,7 +91,7 @@ def _start_bridge(settings: Settings, log_path: Path) -> subprocess.Popen[bytes]
     env["INTERLOG_LOG_LEVEL"] = "WARNING"
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "interlog", "bridge"], env=env, stdout=log, stderr=subprocess.STDOUT,
+            [sys.executable, "-m", "cli", "bridge"], env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -1,10 +1,10 @@
-"""Write keys and tenant CORS origins from PostgreSQL, cached for ``key_cache_ttl_s`` seconds.
+"""API keys (write and read) and tenant CORS origins from PostgreSQL, cached for ``ttl_s`` seconds.
 
 Lookups run on a small ``psycopg_pool`` in worker threads (the event loop never blocks on the
 database) and concurrent lookups of one key share one query. Unknown keys are cached too
 (negative entries), so a flood of bad keys costs one query per key per TTL; a revoked key stops
 working within the TTL. When PostgreSQL is unreachable, the last known answer is used if there
-is one; otherwise the request gets 503.
+is one; otherwise :class:`KeyStoreUnavailable` is raised (the bridge answers 503).
 """
 
 from __future__ import annotations
@@ -15,12 +15,16 @@ import time
 from dataclasses import dataclass
 
 import psycopg
+from prometheus_client import Counter
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from interlog.keys import KeyKind, lookup_key
-from producers.bridge.auth import MAX_KEY_CHARS, TtlCache
-from producers.bridge.exceptions import Unavailable
-from producers.bridge.metrics import KEY_LOOKUPS
+from interlog.cache import TtlCache
+from interlog.db import connection_kwargs, deadline
+from interlog.exceptions import KeyStoreUnavailable
+from interlog.keys import MAX_KEY_CHARS, KeyKind, lookup_key
+from interlog.settings import DatabaseLimits
+
+KEY_LOOKUPS = Counter("interlog_key_lookups_total", "API-key resolutions by result.", ["result"])
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +44,13 @@ class KeyGrant:
 class KeyDirectory:
     """Resolves keys to :class:`KeyGrant` (None: unknown or revoked)."""
 
-    def __init__(self, database_url: str, ttl_s: float, pool_size: int = 4) -> None:
+    def __init__(self, database_url: str, limits: DatabaseLimits, ttl_s: float, application_name: str,
+                 pool_size: int = 4) -> None:
+        self._limits = limits
         self._pool = ConnectionPool(
             database_url, min_size=1, max_size=pool_size, open=False, timeout=3.0,
-            kwargs={"autocommit": True, "connect_timeout": 3}, name="bridge-keys",
+            kwargs={"autocommit": True, **connection_kwargs(limits, application_name)},
+            name=f"{application_name}-keys",
             check=ConnectionPool.check_connection,  # lookups are rare (cached); survive DB restarts
         )
         self._keys: TtlCache[KeyGrant | None] = TtlCache(ttl_s, time.monotonic)
@@ -58,7 +65,7 @@ class KeyDirectory:
         self._pool.close(timeout=5.0)
 
     async def resolve(self, key: str) -> KeyGrant | None:
-        """The grant of ``key`` (cached); raises :class:`Unavailable` when it cannot be known."""
+        """The grant of ``key`` (cached); raises :class:`KeyStoreUnavailable` when it cannot be known."""
         if len(key) > MAX_KEY_CHARS:
             return None
         entry = self._keys.get(key)
@@ -74,7 +81,7 @@ class KeyDirectory:
             grant = await self._query(key)
             future.set_result(grant)
             return grant
-        except Unavailable as exc:
+        except KeyStoreUnavailable as exc:
             future.set_exception(exc)
             future.exception()  # retrieved: waiters re-raise it themselves
             raise
@@ -93,13 +100,13 @@ class KeyDirectory:
                 return stale.value
             KEY_LOOKUPS.labels("error").inc()
             log.warning("key lookup failed", extra={"error": str(exc)})
-            raise Unavailable("key store unavailable", retry_after_s=2) from None
+            raise KeyStoreUnavailable("key store unavailable") from None
         KEY_LOOKUPS.labels("found" if grant else "unknown").inc()
         self._keys.put(key, grant)
         return grant
 
     def _lookup_sync(self, key: str) -> KeyGrant | None:
-        with self._pool.connection() as conn:
+        with self._pool.connection() as conn, deadline(conn, self._limits.call_deadline_s):
             info = lookup_key(conn, key)
             if info is None:
                 return None
@@ -124,7 +131,7 @@ class KeyDirectory:
         return origins
 
     def _all_origins_sync(self) -> frozenset[str]:
-        with self._pool.connection() as conn:
+        with self._pool.connection() as conn, deadline(conn, self._limits.call_deadline_s):
             rows = conn.execute(
                 "SELECT DISTINCT unnest(cors_origins) FROM interlog.tenant"
             ).fetchall()

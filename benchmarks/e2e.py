@@ -25,13 +25,13 @@ import httpx
 import orjson
 import psycopg
 
+from benchmarks.bridge import BATCH_EVENTS, _free_port, bench_event
+from benchmarks.loadgen import build_request, percentile, send_all
+from cli.stack.services import Service, ServiceSpec
+from cli.stack.topics import TopicSpec, ensure_topics
 from interlog.keys import create_key
 from interlog.settings import Settings, Topics, to_env
-from interlog.stack.services import Service, ServiceSpec
-from interlog.stack.topics import TopicSpec, ensure_topics
-from producers.bridge.bench import BATCH_EVENTS, _free_port, bench_event
 from producers.bridge.envelope import received_at
-from producers.bridge.loadgen import build_request, percentile, send_all
 
 CLIENTS = 8
 PROBE_EVENTS = 10

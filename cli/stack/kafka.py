@@ -8,9 +8,7 @@ import subprocess
 import uuid
 from pathlib import Path
 
-from interlog.exceptions import StackError
-from interlog.settings import Settings
-from interlog.stack.processes import (
+from cli.stack.processes import (
     ensure_port_free,
     kill_now,
     log_tail,
@@ -20,6 +18,8 @@ from interlog.stack.processes import (
     terminate,
     wait_for,
 )
+from interlog.exceptions import StackError
+from interlog.settings import Settings
 
 POM = Path(__file__).resolve().parents[2] / "deploy" / "local" / "pom.xml"
 READY_TIMEOUT_S = 60.0

@@ -78,7 +78,7 @@ def stack_up(
     no_services: Annotated[bool, typer.Option("--no-services", help="Kafka and Postgres only.")] = False,
 ) -> None:
     """Start (or restart what is not running of) Kafka, PostgreSQL and the services."""
-    from interlog.stack.local import LocalStack
+    from cli.stack.local import LocalStack
 
     started = time.monotonic()
     stack = LocalStack(_settings())
@@ -93,7 +93,7 @@ def stack_up(
 @stack_app.command("down")
 def stack_down() -> None:
     """Stop the services, Kafka and PostgreSQL (SIGTERM, then wait)."""
-    from interlog.stack.local import LocalStack
+    from cli.stack.local import LocalStack
 
     LocalStack(_settings()).down()
     typer.echo("stack down")
@@ -102,7 +102,7 @@ def stack_down() -> None:
 @stack_app.command("status")
 def stack_status(as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False) -> None:
     """Where the stack's parts listen and whether they run."""
-    from interlog.stack.local import LocalStack
+    from cli.stack.local import LocalStack
 
     status = LocalStack(_settings()).status()
     if as_json:
@@ -184,7 +184,7 @@ def simulate_cmd(ctx: typer.Context) -> None:
 @app.command("bench", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def bench_cmd(ctx: typer.Context) -> None:
     """Benchmarks against the physical ceiling in the same run (see `interlog bench --help`)."""
-    from interlog.bench import main as bench_main
+    from benchmarks.runner import main as bench_main
 
     bench_main(_settings(), ctx.args)
 
@@ -192,7 +192,7 @@ def bench_cmd(ctx: typer.Context) -> None:
 @app.command("demo")
 def demo_cmd() -> None:
     """A bounded demo on the local stack that ends with a summary."""
-    from interlog.demo import run
+    from cli.demo import run
 
     run(_settings())
 

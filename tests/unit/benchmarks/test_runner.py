@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from interlog import bench
+from benchmarks import runner as bench
 from interlog.exceptions import InterlogError
 from interlog.settings import load_settings
 
@@ -25,9 +25,16 @@ class _NoStack:
 def test_stage_selection(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
                          args: list[str], expected: list[str]) -> None:
     ran: list[str] = []
-    monkeypatch.setattr("interlog.stack.local.LocalStack", _NoStack)
+    monkeypatch.setattr("cli.stack.local.LocalStack", _NoStack)
     monkeypatch.setattr(bench, "_forget_bench_tenants", lambda url: None)
-    monkeypatch.setattr(bench, "_stage", lambda name: lambda s, q: ran.append(name) or {f"{name}_x": 1.0})
+
+    def stage(name: str) -> bench.BenchFn:
+        def measure(_settings: object, _quick: bool) -> dict[str, float]:
+            ran.append(name)
+            return {f"{name}_x": 1.0}
+        return measure
+
+    monkeypatch.setattr(bench, "_stage", stage)
     bench.main(load_settings({}), [*args, "--json", "--quick"])
     assert ran == expected
     assert capsys.readouterr().out.strip().startswith("{")

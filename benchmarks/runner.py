@@ -19,10 +19,10 @@ from interlog.settings import Settings
 BenchFn = Callable[[Settings, bool], dict[str, float]]
 
 STAGES: dict[str, str] = {
-    "bridge": "producers.bridge.bench",
-    "validate": "consumers.validate.bench",
-    "store": "consumers.store.bench",
-    "e2e": "interlog.bench_e2e",
+    "bridge": "benchmarks.bridge",
+    "validate": "benchmarks.validate",
+    "store": "benchmarks.store",
+    "e2e": "benchmarks.e2e",
 }
 
 
@@ -66,7 +66,7 @@ def main(settings: Settings, args: list[str]) -> None:
         parser.error(f"unknown stage(s) {', '.join(sorted(unknown))}; choose from {', '.join(STAGES)}, all")
     stages = list(STAGES) if not opts.stages or "all" in opts.stages else opts.stages
 
-    from interlog.stack.local import LocalStack
+    from cli.stack.local import LocalStack
 
     LocalStack(settings).up(services=False)
     results: dict[str, float] = {}

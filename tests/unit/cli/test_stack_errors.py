@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from cli.stack import kafka as kafka_module
+from cli.stack import postgres as postgres_module
+from cli.stack.processes import ensure_port_free, wait_for
 from interlog.exceptions import StackError
 from interlog.settings import StackPorts, load_settings
-from interlog.stack import kafka as kafka_module
-from interlog.stack import postgres as postgres_module
-from interlog.stack.processes import ensure_port_free, wait_for
 
 
 def test_taken_port_names_the_variable() -> None:
@@ -38,15 +38,15 @@ def test_readiness_deadline_says_what_did_not_happen() -> None:
 
 
 def test_missing_java_or_maven_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(kafka_module.shutil, "which", lambda tool: None)
+    monkeypatch.setattr("cli.stack.kafka.shutil.which", lambda tool: None)
     settings = load_settings({"INTERLOG_CACHE_DIR": str(tmp_path)})
     with pytest.raises(StackError, match=r"`java` is not on PATH: install Java 17\+ and Maven"):
         kafka_module.ensure_jars(settings)
 
 
 def test_missing_postgres_binaries_say_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(postgres_module.glob, "glob", lambda pattern: [])
-    monkeypatch.setattr(postgres_module.shutil, "which", lambda tool: None)
+    monkeypatch.setattr("cli.stack.postgres.glob.glob", lambda pattern: [])
+    monkeypatch.setattr("cli.stack.postgres.shutil.which", lambda tool: None)
     with pytest.raises(StackError, match="apt-get install postgresql"):
         postgres_module.find_bin_dir()
 

@@ -1,15 +1,15 @@
-"""Batch recomputation of the store aggregates in SQL, straight from ``user_interaction_event``.
+"""What every aggregate table should hold, as SQL over ``user_interaction_event`` alone (pure:
+query texts, no database client).
 
 The reference the incremental upserts are checked against (property and fault tests, and an
-operator's consistency check): for a tenant, the rows every aggregate table should hold.
-Each ``*_COLUMNS`` lists the compared columns; :func:`stored` reads the same columns from the table.
+operator's consistency check, run by :mod:`interlog.recompute`). Each :class:`RecomputedTable`
+names the compared columns, the query that recomputes them for one tenant (``%(tenant)s``, with
+``%(non_interaction)s`` the categories that are not interactions) and the row order.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-import psycopg
+from dataclasses import dataclass
 
 from aggregators.item_stats import COUNTED_EVENT_TYPES, RATING_EVENT_TYPE
 from aggregators.sessions import NON_INTERACTION_CATEGORIES
@@ -133,37 +133,19 @@ SELECT DISTINCT tenant_id, item_type, item_id, viewer_id FROM (
 ORDER BY item_type, item_id, viewer_id
 """
 
-_TABLES = {
-    "user_session": (SESSION_COLUMNS, SESSIONS_SQL, "session_id"),
-    "item_interaction_stats": (ITEM_COLUMNS, ITEMS_SQL, "item_type, item_id"),
-    "item_viewer": (VIEWER_COLUMNS, VIEWERS_SQL, "item_type, item_id, viewer_id"),
-}
-AGGREGATE_TABLES: tuple[str, ...] = tuple(_TABLES)
 
 
-def recomputed(conn: psycopg.Connection[Any], table: str, tenant: str) -> list[tuple[Any, ...]]:
-    """The rows ``table`` should hold for ``tenant``, computed from the event table alone."""
-    _, query, _ = _TABLES[table]
-    params = {"tenant": tenant, "non_interaction": sorted(NON_INTERACTION_CATEGORIES)}
-    return [tuple(r) for r in conn.execute(query, params).fetchall()]
+@dataclass(frozen=True)
+class RecomputedTable:
+    table: str  # in schema interlog
+    columns: tuple[str, ...]  # compared columns, in the query's order
+    query: str  # the expected rows of one tenant, ordered by ``order``
+    order: str  # ORDER BY of the stored rows (the table's key)
 
 
-def stored(conn: psycopg.Connection[Any], table: str, tenant: str) -> list[tuple[Any, ...]]:
-    """The rows ``table`` holds for ``tenant``, same columns and order as :func:`recomputed`."""
-    columns, _, order = _TABLES[table]
-    query = (
-        f"SELECT {', '.join(columns)} FROM interlog.{table} WHERE tenant_id = %s ORDER BY {order}"
-    )
-    return [tuple(r) for r in conn.execute(query, (tenant,)).fetchall()]
-
-
-def mismatches(conn: psycopg.Connection[Any], tenant: str) -> dict[str, tuple[int, int, int]]:
-    """Per aggregate table that differs from its recomputation: (stored rows, expected rows,
-    rows that differ). Empty when everything matches."""
-    out: dict[str, tuple[int, int, int]] = {}
-    for table in AGGREGATE_TABLES:
-        have, want = stored(conn, table, tenant), recomputed(conn, table, tenant)
-        if have != want:
-            differ = len(set(have) ^ set(want))
-            out[table] = (len(have), len(want), differ)
-    return out
+RECOMPUTED_TABLES: tuple[RecomputedTable, ...] = (
+    RecomputedTable("user_session", SESSION_COLUMNS, SESSIONS_SQL, "session_id"),
+    RecomputedTable("item_interaction_stats", ITEM_COLUMNS, ITEMS_SQL, "item_type, item_id"),
+    RecomputedTable("item_viewer", VIEWER_COLUMNS, VIEWERS_SQL, "item_type, item_id, viewer_id"),
+)
+QUERY_PARAMETERS = {"non_interaction": sorted(NON_INTERACTION_CATEGORIES)}

@@ -14,7 +14,7 @@ and in the same run the raw binary COPY rate of the same rows into the same part
 4. The same as 2 with ``PROCESSES`` stage processes in one consumer group on a third topic and
    tenant (the machine's cores; the topic has 12 partitions): ``store_<n>proc_events_per_s``.
 
-Progress goes to stderr. ``python -m consumers.store.bench --profile [--quick]`` runs the same with
+Progress goes to stderr. ``python -m benchmarks.store --profile [--quick]`` runs the same with
 pyinstrument around the stage and prints where the time goes.
 """
 
@@ -36,14 +36,15 @@ from typing import Any
 import psycopg
 from confluent_kafka import Producer
 
+from benchmarks.stored_events import sample_events
+from cli.stack.topics import TopicSpec, ensure_topics
 from consumers.runtime import Shutdown
 from consumers.store import sql
 from consumers.store.rows import DIRECT_DUMPERS, TARGET_TYPES, event_row
-from consumers.store.sample_events import sample_events
 from consumers.store.stage import StoreStage, StoreTuning, group_id_for
-from consumers.store.writer import OffsetClaim, PartitionCatalog, write_batch
+from consumers.store.writer import OffsetClaim, write_batch
+from interlog.partitions import PartitionCatalog
 from interlog.settings import Settings, Topics, load_settings
-from interlog.stack.topics import TopicSpec, ensure_topics
 from schemas.codec import V1Codec
 
 PARTITIONS = 12
@@ -260,7 +261,7 @@ def run(settings: Settings, quick: bool, profile: bool = False) -> dict[str, flo
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m consumers.store.bench")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.store")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--profile", action="store_true", help="pyinstrument report on stderr")
     opts = parser.parse_args(argv)

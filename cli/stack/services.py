@@ -7,8 +7,8 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from cli.stack.processes import port_answers, read_pid, spawn, terminate, wait_for
 from interlog.settings import Settings
-from interlog.stack.processes import port_answers, read_pid, spawn, terminate, wait_for
 
 SERVICE_NAMES = ("bridge", "validate", "store", "api", "scheduler")
 START_TIMEOUT_S = 30.0
@@ -33,7 +33,7 @@ def service_specs(settings: Settings) -> dict[str, ServiceSpec]:
 
 
 def _implemented(spec: ServiceSpec) -> bool:
-    from interlog.cli import implemented_commands
+    from cli.main import implemented_commands
 
     return spec.command in implemented_commands()
 
@@ -63,11 +63,11 @@ class Service:
     def start(self) -> None:
         if self.pid is None:
             self._dir.mkdir(parents=True, exist_ok=True)
-            argv = [sys.executable, "-m", "interlog", *self.spec.command]
+            argv = [sys.executable, "-m", "cli", *self.spec.command]
             spawn(argv, self.log_file, self.pid_file, env=self._child_env())
 
     def wait_ready(self) -> None:
-        from interlog.stack.processes import log_tail
+        from cli.stack.processes import log_tail
 
         def ready() -> bool:
             if self.pid is None:

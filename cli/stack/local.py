@@ -6,11 +6,11 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from cli.stack.kafka import KafkaServer
+from cli.stack.postgres import PostgresServer
+from cli.stack.services import SERVICE_NAMES, Service, service_specs
+from cli.stack.topics import ensure_topics
 from interlog.settings import Settings
-from interlog.stack.kafka import KafkaServer
-from interlog.stack.postgres import PostgresServer
-from interlog.stack.services import SERVICE_NAMES, Service, service_specs
-from interlog.stack.topics import ensure_topics
 
 
 class LocalStack:

@@ -1,3 +1,0 @@
-from interlog.cli import main
-
-main()
